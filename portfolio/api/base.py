@@ -1,0 +1,56 @@
+"""flask-smorest wiring: problem+json errors, and pagination that also sends Link headers."""
+from urllib.parse import urlencode
+
+from flask import request
+from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
+import http
+
+from portfolio.errors import PROBLEM_JSON, http_exception_to_problem
+from portfolio.schemas.problem import ProblemSchema
+
+
+class ProblemApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error):
+        return http_exception_to_problem(error)
+
+    def _register_responses(self):
+        # As the library does it, but documenting the media type the errors really have.
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def _page_url(page: int, page_size: int) -> str:
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    args["page_size"] = [str(page_size)]
+    return request.base_url + "?" + urlencode(args, doseq=True)
+
+
+class ApiBlueprint(Blueprint):
+    """Blueprint whose paginated responses carry X-Total-Count and RFC 8288 Link headers too."""
+
+    DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 25, "max_page_size": 200}
+
+    def _set_pagination_metadata(self, page_params, result, headers):
+        result, headers = super()._set_pagination_metadata(page_params, result, headers)
+        total = page_params.item_count
+        size = page_params.page_size
+        last = max(1, (total - 1) // size + 1) if total else 1
+        links = [f'<{_page_url(1, size)}>; rel="first"', f'<{_page_url(last, size)}>; rel="last"']
+        if page_params.page > 1:
+            links.append(f'<{_page_url(min(page_params.page - 1, last), size)}>; rel="prev"')
+        if page_params.page < last:
+            links.append(f'<{_page_url(page_params.page + 1, size)}>; rel="next"')
+        headers["Link"] = ", ".join(links)
+        headers["X-Total-Count"] = str(total)
+        return result, headers

@@ -1,0 +1,36 @@
+from flask.views import MethodView
+from marshmallow import Schema, fields
+from sqlalchemy import text
+
+from portfolio.api.base import ApiBlueprint
+from portfolio.errors import ProblemError
+from portfolio.extensions import db
+
+blp = ApiBlueprint("health", __name__, description="Liveness and readiness probes")
+
+
+class HealthSchema(Schema):
+    status = fields.String()
+
+
+@blp.route("/healthz")
+class Health(MethodView):
+    @blp.response(200, HealthSchema)
+    def get(self):
+        """The process is up."""
+        return {"status": "ok"}
+
+
+@blp.route("/readyz")
+class Ready(MethodView):
+    @blp.response(200, HealthSchema)
+    @blp.alt_response(503, description="The database is not reachable")
+    def get(self):
+        """The database is reachable."""
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:
+            db.session.rollback()
+            raise ProblemError(503, "The database is not reachable.", type_="service-unavailable",
+                               headers={"Retry-After": "5"})
+        return {"status": "ready"}

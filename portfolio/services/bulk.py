@@ -1,0 +1,45 @@
+"""Fast raw inserts of already-validated rows (COPY on PostgreSQL, executemany on SQLite).
+
+Values are given in storage form (integer cents, ISO strings are not needed): callers convert.
+"""
+from datetime import date, datetime
+
+from sqlalchemy import text
+
+
+def insert_rows(connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    dbapi = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        with dbapi.cursor() as cursor:
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    else:
+        placeholders = ", ".join("?" for _ in columns)
+        cursor = dbapi.cursor()
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
+                           [tuple(_sqlite(v) for v in row) for row in rows])
+        cursor.close()
+
+
+def _sqlite(value):
+    # The formats SQLAlchemy's SQLite dialect itself writes, so ORM reads parse them back.
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def next_id(connection, table: str) -> int:
+    return (connection.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar() or 0) + 1
+
+
+def sync_sequence(connection, table: str) -> None:
+    """After inserting explicit ids, move PostgreSQL's identity sequence past them."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"(SELECT COALESCE(MAX(id), 1) FROM {table}), (SELECT COUNT(*) > 0 FROM {table}))"))

@@ -1,0 +1,37 @@
+"""Read queries over the reference vocabularies."""
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portfolio.errors import ProblemError
+from portfolio.extensions import db
+from portfolio.models import Country, Rcp, RcpMember
+
+
+def list_ordered(model):
+    return db.session.scalars(select(model).order_by(model.position, model.id)).all()
+
+
+def list_countries(historic: bool | None = None, q: str | None = None):
+    statement = select(Country).order_by(Country.code)
+    if historic is not None:
+        statement = statement.where(Country.historic.is_(historic))
+    if q:
+        pattern = f"%{q.lower()}%"
+        statement = statement.where(or_(func.lower(Country.code) == q.lower(), func.lower(Country.name).like(pattern)))
+    return db.session.scalars(statement).all()
+
+
+def list_rcps(country: str | None = None, kind: str | None = None):
+    statement = select(Rcp).options(selectinload(Rcp.members)).order_by(Rcp.position, Rcp.id)
+    if country:
+        statement = statement.where(Rcp.members.any(RcpMember.country_code == country.upper()))
+    if kind:
+        statement = statement.where(Rcp.kind == kind)
+    return db.session.scalars(statement).all()
+
+
+def get_rcp(code: str) -> Rcp:
+    rcp = db.session.scalars(select(Rcp).options(selectinload(Rcp.members)).where(Rcp.code == code)).one_or_none()
+    if rcp is None:
+        raise ProblemError(404, f"No RCP with code {code!r}.")
+    return rcp

@@ -1,0 +1,106 @@
+"""Fixtures: one database per run (SQLite file by default, or TEST_DATABASE_URL), built by the real
+migrations and seeded with the reference data; project tables are emptied after every test."""
+import os
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from portfolio import create_app
+from portfolio.extensions import db
+
+MUTABLE_TABLES = ["audit_events", "budget_lines", "project_rcps", "project_activity_types",
+                  "project_countries", "project_priorities", "projects"]
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+
+
+def reset_database(url: str) -> None:
+    """Start from an empty database, so the migrations are what builds the schema."""
+    if url.startswith("sqlite"):
+        return
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    except Exception as exc:  # an unreachable PostgreSQL is a failure, never a skip
+        pytest.exit(f"TEST_DATABASE_URL is set but the database is unreachable: {exc}", returncode=3)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = database_url(tmp_path_factory)
+    reset_database(url)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        from portfolio.services.seed import seed_all
+
+        seed_all()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.rollback()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f"TRUNCATE {', '.join(MUTABLE_TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in MUTABLE_TABLES:
+                db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def annex(app):
+    """The 15 annex projects from seeds/projects.yaml."""
+    from portfolio.services.seed import seed_all
+
+    with app.app_context():
+        seed_all()
+        db.session.remove()
+
+
+@pytest.fixture
+def in_app(app):
+    """Run a function inside a fresh app context (and session), as the server would."""
+
+    def run(fn):
+        with app.app_context():
+            try:
+                return fn()
+            finally:
+                db.session.remove()
+
+    return run
+
+
+SEED_DOCS = Path(__file__).resolve().parents[2] / "shared" / "seed-docs"

@@ -1,0 +1,73 @@
+"""`flask seed` is idempotent; `flask demo-data` fills the portfolio up to the declared baseline."""
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from portfolio.extensions import db
+from portfolio.models import BudgetLine, Country, Project, Rcp, RcpMember, Region
+
+
+def row_counts():
+    return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Country, Region, Rcp, RcpMember, Project, BudgetLine)}
+
+
+def test_seed_twice_leaves_identical_row_counts(runner, in_app):
+    first = runner.invoke(args=["seed"])
+    assert first.exit_code == 0, first.output
+    counts = in_app(row_counts)
+    second = runner.invoke(args=["seed"])
+    assert second.exit_code == 0
+    assert in_app(row_counts) == counts
+    assert counts["projects"] == 15
+    assert "projects               created    0" in second.output
+    assert "rcp_members            created    0  updated    0  unchanged  337" in second.output
+
+
+def test_seed_projects_have_unknown_budgets_not_zero(annex, in_app):
+    budgets = in_app(lambda: db.session.scalars(select(Project.budget_usd)).all())
+    assert budgets == [None] * 15
+
+
+def test_demo_data_fills_up_to_126_projects_and_67_million(runner, annex, in_app):
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+
+    def totals():
+        return (db.session.scalar(select(func.count(Project.id))),
+                db.session.scalar(select(func.count(Project.id)).where(Project.synthetic.is_(True))),
+                db.session.scalar(select(func.sum(BudgetLine.usd_amount))),
+                db.session.scalar(select(func.sum(Project.budget_usd))))
+
+    count, synthetic, lines_total, projects_total = in_app(totals)
+    assert (count, synthetic) == (126, 111)
+    assert lines_total == projects_total == Decimal("67000000.00")
+    again = runner.invoke(args=["demo-data"])
+    assert "nothing generated" in again.output
+    assert in_app(totals)[0] == 126
+
+
+def test_demo_data_with_seed_is_reproducible(runner, in_app):
+    def snapshot():
+        return db.session.execute(select(Project.code, Project.region_id, Project.budget_usd)
+                                  .order_by(Project.code)).all()
+
+    assert runner.invoke(args=["demo-data", "--projects", "40", "--seed", "7"]).exit_code == 0
+    first = in_app(snapshot)
+    in_app(lambda: (db.session.execute(Project.__table__.delete()), db.session.commit()))
+    assert runner.invoke(args=["demo-data", "--projects", "40", "--seed", "7"]).exit_code == 0
+    assert in_app(snapshot) == first
+    assert len(first) == 40
+
+
+def test_demo_data_lines_reconcile_with_project_allocations(runner, in_app):
+    assert runner.invoke(args=["demo-data", "--projects", "200"]).exit_code == 0
+
+    def sums():
+        from portfolio.models import ProjectCountry, ProjectPriority
+        return [db.session.scalar(select(func.sum(column))) for column in (
+            BudgetLine.usd_amount, Project.budget_usd, ProjectPriority.budget_usd, ProjectCountry.budget_usd)]
+
+    lines, projects, by_priority, by_country = in_app(sums)
+    assert lines > 0
+    assert lines == projects == by_priority == by_country
