@@ -87,6 +87,13 @@ _TYPE_BY_STATUS = {
 }
 
 
+_DETAIL_BY_STATUS = {
+    412: "The resource changed since you read it (If-Match does not match its ETag); fetch it again, "
+         "re-apply your change and retry.",
+    428: "This request must be conditional: send If-Match with the ETag you read.",
+}
+
+
 def http_exception_to_problem(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
     errors = []
@@ -94,7 +101,7 @@ def http_exception_to_problem(error: HTTPException) -> Response:
         errors = errors_from_webargs(data["messages"])
     elif "errors" in data and isinstance(data["errors"], list):
         errors = data["errors"]
-    detail = data.get("message") or error.description
+    detail = data.get("message") or _DETAIL_BY_STATUS.get(error.code) or error.description
     if errors and error.code == 422:
         detail = "The request has invalid fields: " + ", ".join(sorted({e["pointer"] for e in errors}))
     headers = dict(data.get("headers") or {})

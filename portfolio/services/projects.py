@@ -142,11 +142,15 @@ def update_project(project: Project, data: dict, actor: str) -> Project:
     if errors:
         raise ProblemError(422, "The request has invalid fields: " + ", ".join(e["pointer"] for e in errors),
                            type_="validation-error", errors=errors)
-    apply_fields(project, data, resolved)
-    errors = check_dates(project)
-    if errors:
-        raise ProblemError(422, "The request has invalid fields: /end_date", type_="validation-error", errors=errors)
-    touch(project)
+    # One change, one UPDATE: without this, lazy loads inside apply_fields would autoflush a
+    # first UPDATE and touch() a second, bumping the version twice.
+    with db.session.no_autoflush:
+        apply_fields(project, data, resolved)
+        errors = check_dates(project)
+        if errors:
+            raise ProblemError(422, "The request has invalid fields: /end_date", type_="validation-error",
+                               errors=errors)
+        touch(project)
     db.session.flush()
     record(actor, "update", "project", project.code, project.code, before, snapshot_project(project))
     db.session.commit()

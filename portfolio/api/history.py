@@ -1,0 +1,19 @@
+"""Audit history of a project."""
+from flask.views import MethodView
+
+from portfolio.api.base import ApiBlueprint
+from portfolio.schemas.history import AuditEventSchema
+from portfolio.services.history import project_history
+
+blp = ApiBlueprint("history", __name__, url_prefix="/api/v1", description="Who changed what, and when")
+
+
+@blp.route("/projects/<string:code>/history")
+class ProjectHistory(MethodView):
+    @blp.response(200, AuditEventSchema(many=True))
+    @blp.paginate()
+    def get(self, code, pagination_parameters):
+        """Every change to the project and its budget lines, newest first (kept after deletion)."""
+        events, total = project_history(code, pagination_parameters.page, pagination_parameters.page_size)
+        pagination_parameters.item_count = total
+        return events

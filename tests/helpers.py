@@ -1,0 +1,42 @@
+"""Small helpers that read like API usage."""
+
+
+def project_body(code="P-1", **overrides) -> dict:
+    body = {
+        "code": code,
+        "title": f"Project {code}",
+        "region": "europe",
+        "countries": ["AL"],
+        "priorities": [{"code": "cooperation"}],
+        "activity_types": ["policy-frameworks"],
+        "status": "implementation",
+    }
+    body.update(overrides)
+    return body
+
+
+def create_project(client, code="P-1", **overrides) -> dict:
+    response = client.post("/api/v1/projects", json=project_body(code, **overrides))
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def line_body(**overrides) -> dict:
+    body = {"period_start": "2003-01-01", "period_end": "2003-12-31", "amount": "1000.00", "currency": "USD"}
+    body.update(overrides)
+    return body
+
+
+def add_line(client, code="P-1", **overrides) -> dict:
+    response = client.post(f"/api/v1/projects/{code}/budget-lines", json=line_body(**overrides))
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def etag(client, path: str) -> str:
+    return client.get(path).headers["ETag"]
+
+
+def pointers(response) -> set[str]:
+    assert response.content_type == "application/problem+json", response.data
+    return {error["pointer"] for error in response.json.get("errors", [])}
