@@ -52,12 +52,8 @@ def app(tmp_path_factory):
         db.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _clean_tables(request):
-    yield
-    if "app" not in request.fixturenames:
-        return
-    app = request.getfixturevalue("app")
+def wipe(app) -> None:
+    """Empty the project tables (reference data stays)."""
     with app.app_context():
         db.session.rollback()
         if db.engine.dialect.name == "postgresql":
@@ -67,6 +63,13 @@ def _clean_tables(request):
                 db.session.execute(text(f"DELETE FROM {table}"))
         db.session.commit()
         db.session.remove()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    yield
+    if "app" in request.fixturenames:
+        wipe(request.getfixturevalue("app"))
 
 
 @pytest.fixture

@@ -160,7 +160,9 @@ class ProjectSchema(Schema):
 SORT_KEYS = ("title", "code", "start_date", "budget", "updated_at")
 
 
-class ProjectQuerySchema(QuerySchema):
+class ProjectFilterSchema(QuerySchema):
+    """The filter set of the project list; every aggregate accepts the same filters."""
+
     region = fields.String()
     priority = fields.String()
     country = fields.String()
@@ -175,8 +177,6 @@ class ProjectQuerySchema(QuerySchema):
     year_to = fields.Integer(validate=validate.Range(min=1900, max=2200))
     q = fields.String(validate=validate.Length(min=1, max=200),
                       metadata={"description": "Case-insensitive text search in code, title, acronym, description"})
-    sort = fields.String(load_default="code", validate=validate.OneOf(SORT_KEYS + tuple(f"-{k}" for k in SORT_KEYS)),
-                         metadata={"description": "Sort key, '-' prefix for descending; ties by id"})
 
     @validates_schema
     def _years(self, data, **kwargs):
@@ -190,3 +190,8 @@ class ProjectQuerySchema(QuerySchema):
         return data
 
 
+
+
+class ProjectQuerySchema(ProjectFilterSchema):
+    sort = fields.String(load_default="code", validate=validate.OneOf(SORT_KEYS + tuple(f"-{k}" for k in SORT_KEYS)),
+                         metadata={"description": "Sort key, '-' prefix for descending; ties by id"})

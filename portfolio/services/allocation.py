@@ -16,14 +16,14 @@ def equal_shares(count: int) -> list[Decimal]:
 
 
 def split_by_shares(total: Decimal | None, shares: list[Decimal]) -> list[Decimal | None]:
-    if total is None:
+    if total is None or not shares:
         return [None] * len(shares)
     weights = [to_cents(share) for share in shares]  # a share in percent, in hundredths
     return [from_cents(c) for c in allocate(to_cents(total), weights)]
 
 
 def split_equally(total: Decimal | None, count: int) -> list[Decimal | None]:
-    if total is None:
+    if total is None or count == 0:
         return [None] * count
     return [from_cents(c) for c in allocate(to_cents(total), [1] * count)]
 

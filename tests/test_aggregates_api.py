@@ -1,0 +1,133 @@
+"""Aggregates on the seeded and demo portfolios, filters, non-additive dimensions, CSV and XLSX."""
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from helpers import add_line, create_project
+
+
+def rows_by_key(result):
+    return {row["key"]: row for row in result["rows"]}
+
+
+def test_aggregate_region_seeded_counts_and_unknown_budgets(client, annex):
+    result = client.get("/api/v1/aggregates/region").json
+    rows = rows_by_key(result)
+    assert {k: r["project_count"] for k, r in rows.items()} == {
+        "africa-middle-east": 4, "asia-oceania": 3, "americas": 5, "europe": 3}
+    assert all(r["budget_usd"] is None and r["unknown_budget_count"] == r["project_count"] for r in rows.values())
+    assert result["total"] == {"project_count": 15, "unknown_budget_count": 15, "budget_usd": None}
+
+
+def test_portfolio_summary_seeded_shows_15_of_126_itemized(client, annex):
+    summary = client.get("/api/v1/portfolio/summary").json
+    assert summary["baseline"]["project_count"] == 126
+    assert summary["baseline"]["budget_usd"] == "67000000.00"
+    assert summary["itemized"] == {"project_count": 15, "known_budget_count": 0, "unknown_budget_count": 15,
+                                   "synthetic_count": 0, "budget_usd": "0.00"}
+    assert summary["coverage"] == {"projects_percent": "11.90", "budget_percent": "0.00"}
+    assert [r["project_count"] for r in summary["by_region"]] == [4, 3, 5, 3]
+
+
+@pytest.fixture
+def demo_portfolio(runner, annex):
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+
+
+def test_aggregates_after_demo_data_total_126_and_67_million_in_json_csv_xlsx(client, demo_portfolio):
+    for dimension in ("region", "priority", "year", "country", "donor", "status", "region-priority"):
+        path = f"/api/v1/aggregates/{dimension}"
+        total = client.get(path).json["total"]
+        assert (total["project_count"], total["budget_usd"]) == (126, "67000000.00")
+
+        table = list(csv.reader(io.StringIO(client.get(path + "?format=csv").data.decode())))
+        header, last = table[0], table[-1]
+        assert last[0] == "TOTAL"
+        assert last[header.index("project_count")] == "126"
+        assert last[header.index("budget_usd")] == "67000000.00"
+
+        response = client.get(path, headers={"Accept": "application/vnd.openxmlformats-officedocument."
+                                                       "spreadsheetml.sheet"})
+        assert response.headers["Content-Disposition"].endswith(f'.xlsx"')
+        sheet = load_workbook(io.BytesIO(response.data)).active
+        cells = [[c.value for c in row] for row in sheet.iter_rows()]
+        budget_col = cells[0].index("budget_usd")
+        assert cells[-1][0] == "TOTAL" and cells[-1][cells[0].index("project_count")] == 126
+        assert Decimal(str(cells[-1][budget_col])).quantize(Decimal("0.01")) == Decimal("67000000.00")
+        assert sheet.cell(row=sheet.max_row, column=budget_col + 1).number_format == "#,##0.00"
+        # Every row, not only the total, carries the same figures as the JSON.
+        json_rows = client.get(path).json["rows"]
+        for json_row, csv_row in zip(json_rows, table[1:-1]):
+            assert (json_row["budget_usd"] or "") == csv_row[header.index("budget_usd")]
+
+
+def test_portfolio_summary_after_demo_data_reconciles_to_the_baseline(client, demo_portfolio):
+    summary = client.get("/api/v1/portfolio/summary").json
+    assert summary["itemized"]["project_count"] == 126
+    assert summary["itemized"]["budget_usd"] == "67000000.00"
+    assert summary["itemized"]["synthetic_count"] == 111
+    assert summary["coverage"] == {"projects_percent": "100.00", "budget_percent": "100.00"}
+
+
+def test_aggregates_apply_project_filters(client):
+    create_project(client, "EU", region="europe", priorities=[{"code": "cooperation"}])
+    create_project(client, "AM", region="americas", countries=["EC"], priorities=[{"code": "harmonization"}])
+    add_line(client, "EU", amount="100.00")
+    add_line(client, "AM", amount="50.00")
+    result = client.get("/api/v1/aggregates/priority?region=americas").json
+    assert result["total"]["budget_usd"] == "50.00"
+    assert rows_by_key(result)["harmonization"]["budget_usd"] == "50.00"
+    assert rows_by_key(result)["cooperation"]["budget_usd"] == "0.00"
+    assert client.get("/api/v1/aggregates/region?q=AM").json["total"]["project_count"] == 1
+    assert client.get("/api/v1/aggregates/year?country=EC").json["rows"][0]["key"] == 2003
+
+
+def test_aggregate_priority_splits_by_share_to_the_cent(client):
+    create_project(client, "P", priorities=[{"code": "cooperation"}, {"code": "harmonization"},
+                                            {"code": "migrants-rights"}])
+    add_line(client, "P", amount="100.00")
+    rows = rows_by_key(client.get("/api/v1/aggregates/priority").json)
+    assert [rows[k]["budget_usd"] for k in ("cooperation", "migrants-rights", "harmonization")] == [
+        "33.34", "33.33", "33.33"]
+    assert [rows[k]["share_percent"] for k in ("cooperation", "migrants-rights", "harmonization")] == [
+        "33.34", "33.33", "33.33"]
+
+
+def test_aggregate_year_uses_the_period_start_year(client):
+    create_project(client, "P")
+    add_line(client, "P", period_start="2003-07-01", period_end="2004-06-30", amount="10.00")
+    add_line(client, "P", period_start="2004-07-01", period_end="2005-06-30", amount="20.00")
+    rows = client.get("/api/v1/aggregates/year").json["rows"]
+    assert [(r["key"], r["budget_usd"]) for r in rows] == [(2003, "10.00"), (2004, "20.00")]
+
+
+def test_aggregate_overlapping_dimensions_say_they_are_not_additive(client):
+    create_project(client, "P", activity_types=["training-hrd", "policy-frameworks"], rcps=["marri",
+                                                                                          "budapest-process"])
+    add_line(client, "P", amount="10.00")
+    for dimension in ("activity-type", "rcp"):
+        result = client.get(f"/api/v1/aggregates/{dimension}").json
+        assert result["additive"] is False
+        assert sum(Decimal(r["budget_usd"]) for r in result["rows"] if r["budget_usd"]) == Decimal("20.00")
+        assert result["total"]["budget_usd"] == "10.00"
+    csv_text = client.get("/api/v1/aggregates/rcp?format=csv").data.decode()
+    assert "not additive" in csv_text
+
+
+def test_aggregate_country_keeps_projects_without_countries_in_a_row_of_their_own(client):
+    create_project(client, "P", countries=[])
+    add_line(client, "P", amount="7.00")
+    rows = client.get("/api/v1/aggregates/country").json["rows"]
+    assert rows == [{"key": None, "label": "(no country)", "project_count": 1, "unknown_budget_count": 0,
+                     "budget_usd": "7.00", "share_percent": "100.00"}]
+
+
+def test_aggregate_unknown_dimension_and_format_are_problems(client):
+    assert client.get("/api/v1/aggregates/colour").status_code == 404
+    response = client.get("/api/v1/aggregates/region?format=pdf")
+    assert response.status_code == 422
+    assert response.json["errors"][0]["pointer"] == "/format"
