@@ -15,10 +15,11 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 # Install, migrate an SQLite database under instance/, load the seed data, serve on 127.0.0.1:5000.
+# Local demo: GET requests are open (OPEN_READS=1); writes need a token (see README).
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	OPEN_READS=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # Install and run the whole test suite (SQLite; set TEST_DATABASE_URL for another database).
 test: install

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from flask import Flask
+from flask_limiter import Limiter
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -12,6 +13,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 
@@ -26,7 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
-    from portfolio import cli, errors, models  # noqa: F401  (models register tables for Alembic)
+    from portfolio import cli, errors, hardening, models  # noqa: F401  (models register tables for Alembic)
     from portfolio.api import register_blueprints
     from portfolio.extensions import api, cors, db, migrate
 
@@ -35,7 +37,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     api.init_app(app)
     cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
                   expose_headers=["ETag", "Link", "X-Total-Count", "X-Pagination", "Location"])
-    register_blueprints(api, app)
+    # One limiter per app: Flask-Limiter keeps the first app's default limits on a shared instance.
+    limiter = Limiter(key_func=hardening.rate_limit_key, app=app)
+    register_blueprints(api, app, limiter)
+    hardening.register(app)
     errors.register(app)
     cli.register(app)
     return app

@@ -1,5 +1,96 @@
-"""Who is acting. Until tokens exist every request acts as "anonymous"."""
-from flask import g
+"""Bearer tokens and roles. Every request resolves its token once; each blueprint declares which
+permission its methods need, and the check runs before the view (401 without a valid token,
+403 with a role that lacks the permission)."""
+import hashlib
+import secrets
+
+from flask import current_app, g, request
+from sqlalchemy import select
+
+from portfolio.errors import ProblemError
+from portfolio.extensions import db
+from portfolio.models import ApiToken
+from portfolio.models.base import utcnow
+
+TOKEN_PREFIX = "tcm_"
+PERMISSIONS = {
+    "viewer": {"read"},
+    "editor": {"read", "create", "edit"},
+    "finance": {"read", "aggregate"},
+    "integrator": {"read", "create", "bulk"},
+    "admin": {"read", "create", "edit", "aggregate", "bulk"},
+}
+READ_PERMISSIONS = {"read", "aggregate"}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(name: str, role: str) -> tuple[ApiToken, str]:
+    if role not in PERMISSIONS:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(PERMISSIONS)}")
+    if db.session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
+        raise ValueError(f"a token named {name!r} already exists")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(name=name, role=role, token_hash=hash_token(token), prefix=token[:12])
+    db.session.add(row)
+    db.session.commit()
+    return row, token
+
+
+def revoke_token(name: str) -> ApiToken:
+    row = db.session.scalars(select(ApiToken).where(ApiToken.name == name)).one_or_none()
+    if row is None:
+        raise LookupError(f"no token named {name!r}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        db.session.commit()
+    return row
+
+
+def _unauthorized(detail: str) -> ProblemError:
+    return ProblemError(401, detail, headers={"WWW-Authenticate": 'Bearer realm="tcm-portfolio"'})
+
+
+def authenticate() -> ApiToken | None:
+    """The request's token, or None when it sends none. A bad or revoked token is refused outright."""
+    if "token" in g:
+        return g.token
+    header = request.headers.get("Authorization", "")
+    g.token = None
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise _unauthorized("Send the token as 'Authorization: Bearer <token>'.")
+        row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == hash_token(value.strip()))).one_or_none()
+        if row is None or row.revoked_at is not None:
+            raise _unauthorized("The token is not valid (unknown or revoked).")
+        g.token = row
+        g.actor = row.name
+    return g.token
+
+
+def require(permission: str) -> None:
+    token = authenticate()
+    if token is None:
+        if permission in READ_PERMISSIONS and current_app.config.get("OPEN_READS"):
+            return
+        raise _unauthorized("This request needs a bearer token.")
+    if permission not in PERMISSIONS[token.role]:
+        raise ProblemError(403, f"The role {token.role!r} may not do this (needs {permission!r}).")
+
+
+def protect(blueprint, permissions_by_method: dict[str, str]) -> None:
+    """Declare the permission each HTTP method of a blueprint needs."""
+
+    @blueprint.before_request
+    def _check():
+        if request.method == "OPTIONS":
+            return
+        method = "GET" if request.method == "HEAD" else request.method
+        if method in permissions_by_method:  # other methods end as 405 in routing
+            require(permissions_by_method[method])
 
 
 def current_actor() -> str:

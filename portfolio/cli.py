@@ -1,8 +1,10 @@
 """`flask seed`, `flask demo-data`: the plain flask CLI way."""
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
-from portfolio.money import to_cents
+from portfolio.auth import PERMISSIONS
+
 
 
 def register(app: Flask) -> None:
@@ -15,6 +17,54 @@ def register(app: Flask) -> None:
         for table, counts in report.items():
             click.echo(f"{table:22} created {counts['created']:4}  updated {counts['updated']:4}  "
                        f"unchanged {counts['unchanged']:4}")
+
+    tokens = AppGroup("tokens", help="API tokens: create (printed once), list, revoke.")
+
+    @tokens.command("create")
+    @click.option("--name", required=True, help="Who or what uses the token; recorded as the actor in history.")
+    @click.option("--role", required=True, type=click.Choice(list(PERMISSIONS)))
+    def tokens_create(name, role):
+        """Create a token and print it once; only its hash is stored."""
+        from portfolio.auth import issue_token
+
+        try:
+            _, token = issue_token(name, role)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(token)
+
+    @tokens.command("list")
+    def tokens_list():
+        """Tokens by name, role and state (never the token itself)."""
+        from sqlalchemy import select
+
+        from portfolio.extensions import db
+        from portfolio.models import ApiToken
+
+        for row in db.session.scalars(select(ApiToken).order_by(ApiToken.name)):
+            state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
+            click.echo(f"{row.name:30} {row.role:11} {row.prefix}...  created {row.created_at:%Y-%m-%d}  {state}")
+
+    @tokens.command("revoke")
+    @click.argument("name")
+    def tokens_revoke(name):
+        """Revoke a token by name; requests with it get 401 from then on."""
+        from portfolio.auth import revoke_token
+
+        try:
+            revoke_token(name)
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Revoked {name}.")
+
+    app.cli.add_command(tokens)
+
+    @app.cli.command("purge-idempotency-keys")
+    def purge_keys():
+        """Delete idempotency keys older than IDEMPOTENCY_TTL_HOURS."""
+        from portfolio.api.idempotency import purge
+
+        click.echo(f"Deleted {purge()} expired idempotency keys.")
 
     @app.cli.command("demo-data")
     @click.option("--projects", "n_projects", type=click.IntRange(min=1), default=None,

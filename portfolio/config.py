@@ -19,6 +19,10 @@ def _csv(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def load(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
@@ -34,4 +38,20 @@ def load(instance_path: str) -> dict:
         "CORS_ORIGINS": _csv("CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret"),
+        # Local demo only: lets GET requests through without a token. Writes always need one.
+        "OPEN_READS": _flag("OPEN_READS"),
+        "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("IDEMPOTENCY_TTL_HOURS", "24")),
+        "IDEMPOTENCY_LOCK_SECONDS": int(os.environ.get("IDEMPOTENCY_LOCK_SECONDS", "60")),
+        # Flask-Limiter: in memory unless RATELIMIT_STORAGE_URI names Redis (redis://127.0.0.1:6379).
+        "RATELIMIT_ENABLED": not _flag("RATELIMIT_DISABLED"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_DEFAULT": os.environ.get("RATELIMIT_DEFAULT", "600 per minute"),
+        "RATELIMIT_BULK": os.environ.get("RATELIMIT_BULK", "60 per minute"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "API_SPEC_OPTIONS": {
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}],
+            "info": {"description": "System of record for Technical Cooperation on Migration projects. Errors are "
+                                    "RFC 9457 application/problem+json. See the README for the token workflow."},
+        },
     }

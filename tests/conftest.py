@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from portfolio import create_app
 from portfolio.extensions import db
 
-MUTABLE_TABLES = ["audit_events", "budget_lines", "project_rcps", "project_activity_types",
+MUTABLE_TABLES = ["idempotency_keys", "audit_events", "budget_lines", "project_rcps", "project_activity_types",
                   "project_countries", "project_priorities", "projects"]
 
 
@@ -40,13 +40,16 @@ def reset_database(url: str) -> None:
 def app(tmp_path_factory):
     url = database_url(tmp_path_factory)
     reset_database(url)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     with app.app_context():
         upgrade()
+        from portfolio.auth import issue_token
         from portfolio.services.seed import seed_all
 
         seed_all()
+        _, app.config["TEST_ADMIN_TOKEN"] = issue_token("test-admin", "admin")
         db.session.remove()
+    wipe(app)  # reference data stays; each test starts with no project (the `annex` fixture adds them)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -74,6 +77,14 @@ def _clean_tables(request):
 
 @pytest.fixture
 def client(app):
+    """A client acting as the admin token "test-admin"."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {app.config['TEST_ADMIN_TOKEN']}"
+    return client
+
+
+@pytest.fixture
+def anonymous(app):
     return app.test_client()
 
 

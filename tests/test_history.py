@@ -27,7 +27,7 @@ def test_history_records_create_update_and_delete_newest_first(client):
     assert (rename["before"]["title"], rename["after"]["title"]) == ("Project P-1", "Renamed")
     assert events[2]["before"]["amount"] == "1000.00" and events[2]["after"]["amount"] == "2.00"
     assert events[0]["after"] is None and events[0]["before"]["code"] == "P-1"
-    assert all(e["actor"] == "anonymous" and e["at"].endswith("+00:00") for e in events)
+    assert all(e["actor"] == "test-admin" and e["at"].endswith("+00:00") for e in events)
 
 
 def test_history_failed_change_records_nothing(client):

@@ -1,8 +1,12 @@
-def register_blueprints(api, app) -> None:
-    from portfolio.api import aggregates, budget_lines, docs, health, history, projects, reference
+def register_blueprints(api, app, limiter) -> None:
+    from portfolio.api import aggregates, budget_lines, bulk, docs, health, history, projects, reference, sync
     from portfolio.schemas.fields import DecimalString
 
     api.register_field(DecimalString, "string", "decimal")
-    for module in (reference, projects, budget_lines, history, aggregates, health):
+    limiter.exempt(health.blp)
+    limiter.exempt(docs.assets)
+    limiter.limit(lambda: app.config["RATELIMIT_BULK"])(bulk.blp)
+    # bulk before projects: its static /projects/bulk must not be read as a project code.
+    for module in (reference, bulk, projects, budget_lines, history, sync, aggregates, health):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.assets)

@@ -3,6 +3,7 @@ from flask import Response, request
 from flask.views import MethodView
 
 from portfolio.api.base import ApiBlueprint
+from portfolio.auth import protect
 from portfolio.schemas.aggregates import AggregateQuerySchema, AggregateSchema, CrossTabSchema, PortfolioSummarySchema
 from portfolio.schemas.projects import ProjectFilterSchema
 from portfolio.services import aggregates, exports
@@ -10,6 +11,7 @@ from portfolio.services.summary import portfolio_summary
 
 blp = ApiBlueprint("aggregates", __name__, url_prefix="/api/v1",
                    description="Budget rollups that add up to the cent; every project-list filter applies")
+protect(blp, {"GET": "aggregate"})
 
 FILE_RESPONSES = {200: {"content": {
     "text/csv": {"schema": {"type": "string"}},

@@ -2,13 +2,16 @@
 from flask import url_for
 from flask.views import MethodView
 
+from portfolio.api import idempotency
 from portfolio.api.base import ApiBlueprint
-from portfolio.auth import current_actor
+from portfolio.auth import current_actor, protect
 from portfolio.schemas.budget_lines import BudgetLinePatchSchema, BudgetLineSchema, BudgetLineWriteSchema
 from portfolio.services import budget_lines, projects
 from portfolio.services.audit import snapshot_line
 
 blp = ApiBlueprint("budget_lines", __name__, url_prefix="/api/v1", description="Budget lines of a project")
+protect(blp, {"GET": "read", "POST": "create", "PATCH": "edit", "DELETE": "edit"})
+idempotency.enable(blp)
 
 
 @blp.route("/projects/<string:code>/budget-lines")

@@ -2,10 +2,12 @@
 from flask.views import MethodView
 
 from portfolio.api.base import ApiBlueprint
+from portfolio.auth import protect
 from portfolio.schemas.history import AuditEventSchema
 from portfolio.services.history import project_history
 
 blp = ApiBlueprint("history", __name__, url_prefix="/api/v1", description="Who changed what, and when")
+protect(blp, {"GET": "read"})
 
 
 @blp.route("/projects/<string:code>/history")

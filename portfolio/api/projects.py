@@ -2,8 +2,9 @@
 from flask import url_for
 from flask.views import MethodView
 
+from portfolio.api import idempotency
 from portfolio.api.base import ApiBlueprint
-from portfolio.auth import current_actor
+from portfolio.auth import current_actor, protect
 from portfolio.schemas.projects import (
     ProjectCreateSchema, ProjectPatchSchema, ProjectQuerySchema, ProjectSchema,
     ProjectWriteSchema,
@@ -11,6 +12,8 @@ from portfolio.schemas.projects import (
 from portfolio.services import project_queries, projects
 
 blp = ApiBlueprint("projects", __name__, url_prefix="/api/v1", description="TCM projects")
+protect(blp, {"GET": "read", "POST": "create", "PATCH": "edit", "PUT": "edit", "DELETE": "edit"})
+idempotency.enable(blp)
 
 
 def etag_data(project) -> dict:

@@ -2,6 +2,7 @@
 from flask.views import MethodView
 
 from portfolio.api.base import ApiBlueprint
+from portfolio.auth import protect
 from portfolio.models import ActivityType, Priority, Region
 from portfolio.schemas.reference import (
     ActivityTypeSchema,
@@ -15,6 +16,7 @@ from portfolio.schemas.reference import (
 from portfolio.services import reference
 
 blp = ApiBlueprint("reference", __name__, url_prefix="/api/v1", description="Reference vocabularies and RCPs")
+protect(blp, {"GET": "read"})
 
 
 @blp.route("/regions")

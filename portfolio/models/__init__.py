@@ -1,4 +1,5 @@
 from portfolio.models.audit import AuditEvent
+from portfolio.models.security import ROLES, ApiToken, IdempotencyKey
 from portfolio.models.base import Base
 from portfolio.models.project import (
     BUDGET_STATUSES,
@@ -22,7 +23,7 @@ from portfolio.models.reference import (
 )
 
 __all__ = [
-    "AuditEvent", "Base", "BudgetLine", "Project", "ProjectActivityType", "ProjectCountry",
+    "ApiToken", "IdempotencyKey", "ROLES", "AuditEvent", "Base", "BudgetLine", "Project", "ProjectActivityType", "ProjectCountry",
     "ProjectPriority", "ProjectRcp", "ActivityType", "Country", "PortfolioBaseline", "Priority",
     "Rcp", "RcpMember", "Region", "PROJECT_STATUSES", "BUDGET_TYPES", "BUDGET_STATUSES",
 ]

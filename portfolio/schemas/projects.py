@@ -1,5 +1,6 @@
 """Project input, output and query schemas."""
 import re
+from datetime import timezone
 from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
@@ -177,6 +178,10 @@ class ProjectFilterSchema(QuerySchema):
     year_to = fields.Integer(validate=validate.Range(min=1900, max=2200))
     q = fields.String(validate=validate.Length(min=1, max=200),
                       metadata={"description": "Case-insensitive text search in code, title, acronym, description"})
+    updated_since = fields.AwareDateTime(default_timezone=timezone.utc, metadata={
+        "description": "Only projects created or changed at or after this time (ISO 8601; UTC if no offset). "
+                       "Changes to budget lines count. With /sync/deleted-projects, lets a script mirror the "
+                       "portfolio incrementally."})
 
     @validates_schema
     def _years(self, data, **kwargs):

@@ -15,3 +15,12 @@ def project_history(code: str, page: int, page_size: int) -> tuple[list[dict], i
     return [{"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "entity": e.entity,
              "entity_id": e.entity_id, "changed": changed_fields(e.before, e.after), "before": e.before,
              "after": e.after} for e in events], total
+
+
+def deleted_projects(since, page: int, page_size: int) -> tuple[list[dict], int]:
+    """Codes of projects deleted at or after `since`, oldest first (tombstones from the audit trail)."""
+    where = (AuditEvent.entity == "project", AuditEvent.action == "delete", AuditEvent.at >= since)
+    total = db.session.scalar(select(func.count(AuditEvent.id)).where(*where))
+    events = db.session.scalars(select(AuditEvent).where(*where).order_by(AuditEvent.at, AuditEvent.id)
+                                .offset((page - 1) * page_size).limit(page_size))
+    return [{"code": e.project_code, "deleted_at": e.at, "actor": e.actor} for e in events], total

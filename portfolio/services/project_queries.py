@@ -57,7 +57,7 @@ def project_filters(args: dict) -> list:
         clauses.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in (
             Project.code, Project.title, Project.acronym, Project.description))))
     if args.get("updated_since"):
-        clauses.append(Project.updated_at > args["updated_since"])
+        clauses.append(Project.updated_at >= args["updated_since"])
     return clauses
 
 

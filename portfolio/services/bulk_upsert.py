@@ -1,0 +1,235 @@
+"""Bulk create/upsert of projects: everything is validated first, every bad field of every row is
+reported with its JSON pointer, and the writes are set-based statements in one transaction."""
+from decimal import Decimal
+
+from marshmallow import ValidationError
+from sqlalchemy import bindparam, delete, insert, select, update
+
+from portfolio.errors import ProblemError, field_error, flatten_messages
+from portfolio.extensions import db
+from portfolio.models import (
+    AuditEvent,
+    Priority,
+    Project,
+    ProjectActivityType,
+    ProjectCountry,
+    ProjectPriority,
+    ProjectRcp,
+)
+from portfolio.models.base import utcnow
+from portfolio.money import allocate, from_cents, to_cents
+from portfolio.schemas.projects import ProjectCreateSchema
+from portfolio.services.allocation import equal_shares
+from portfolio.services.projects import resolve_links
+from portfolio.services.vocabulary import Vocabulary
+
+MAX_ITEMS = 5000
+CHUNK = 1000
+SCALARS = ("title", "acronym", "description", "status", "start_date", "end_date", "post_emergency")
+
+
+def _invalid(errors: list[dict]) -> ProblemError:
+    return ProblemError(422, f"{len({e['pointer'].split('/')[2] for e in errors if e['pointer'].count('/') >= 2})} "
+                             f"row(s) are invalid; nothing was written.", type_="validation-error", errors=errors)
+
+
+def validate_items(items) -> tuple[list[dict], Vocabulary, dict[str, tuple], list[dict]]:
+    if not isinstance(items, list):
+        raise ProblemError(422, "`items` must be a list of projects.", type_="validation-error",
+                           errors=[field_error("/items", "Must be a list.")])
+    if not items:
+        raise ProblemError(422, "`items` is empty.", type_="validation-error",
+                           errors=[field_error("/items", "Give at least one project.")])
+    if len(items) > MAX_ITEMS:
+        raise ProblemError(422, f"At most {MAX_ITEMS} projects per request.", type_="validation-error",
+                           errors=[field_error("/items", f"At most {MAX_ITEMS} items; got {len(items)}.")])
+    errors: list[dict] = []
+    try:
+        loaded = ProjectCreateSchema(many=True).load(items)
+    except ValidationError as exc:
+        errors.extend(flatten_messages({"items": exc.messages}, "json"))
+        bad = {int(e["pointer"].split("/")[2]) for e in errors if e["pointer"].count("/") >= 2}
+        valid = exc.valid_data if isinstance(exc.valid_data, list) else []
+        loaded = [None if index in bad or index >= len(valid) else valid[index] for index in range(len(items))]
+    vocab = Vocabulary.load()
+    seen: dict[str, int] = {}
+    for index, data in enumerate(loaded):
+        if data is None:
+            continue
+        _, link_errors = resolve_links(data, vocab, f"/items/{index}")
+        errors.extend(link_errors)
+        if data["code"] in seen:
+            errors.append(field_error(f"/items/{index}/code", f"Same code as item {seen[data['code']]}."))
+        seen.setdefault(data["code"], index)
+    existing = _existing([d["code"] for d in loaded if d is not None])
+    return loaded, vocab, existing, errors
+
+
+def _existing(codes: list[str]) -> dict[str, tuple]:
+    found: dict[str, tuple] = {}
+    for start in range(0, len(codes), CHUNK):
+        statement = select(Project.code, Project.id, Project.budget_usd, Project.version).where(
+            Project.code.in_(codes[start:start + CHUNK]))
+        if db.session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update()  # no concurrent edit slips between read and write
+        for code, id_, budget, version in db.session.execute(statement):
+            found[code] = (id_, budget, version)
+    return found
+
+
+def bulk_upsert(items, mode: str, actor: str) -> dict:
+    loaded, vocab, existing, errors = validate_items(items)
+    if mode == "create":
+        for index, data in enumerate(loaded):
+            if data is not None and data["code"] in existing:
+                errors.append(field_error(f"/items/{index}/code", "A project with this code already exists "
+                                                                  "(use mode=upsert to update it)."))
+    if errors:
+        errors.sort(key=lambda e: [int(p) if p.isdigit() else p for p in e["pointer"].split("/")[1:3]])
+        raise _invalid(errors)
+
+    now = utcnow()
+    before = _snapshots([existing[d["code"]][0] for d in loaded if d["code"] in existing], vocab)
+    new_rows = [d for d in loaded if d["code"] not in existing]
+    ids: dict[str, int] = {}
+    if new_rows:
+        returned = db.session.execute(
+            insert(Project).returning(Project.id, Project.code, sort_by_parameter_order=True),
+            [{**_project_values(d, vocab), "code": d["code"], "source": "api", "synthetic": False, "version": 1,
+              "budget_usd": None, "created_at": now, "updated_at": now} for d in new_rows])
+        ids.update({code: id_ for id_, code in returned})
+    updates = [d for d in loaded if d["code"] in existing]
+    if updates:
+        for d in updates:
+            ids[d["code"]] = existing[d["code"]][0]
+        # Core UPDATE, not the ORM's bulk update (which would apply the optimistic version check to
+        # the new version): the rows are already locked by _existing() (PostgreSQL FOR UPDATE; SQLite
+        # has a single writer), and the version is bumped here so open ETags go stale.
+        table = Project.__table__
+        columns = list(_project_values(updates[0], vocab)) + ["version", "updated_at"]
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values({c: bindparam(f"b_{c}") for c in columns}),
+            [{"b_id": existing[d["code"]][0], "b_version": existing[d["code"]][2] + 1, "b_updated_at": now,
+              **{f"b_{k}": v for k, v in _project_values(d, vocab).items()}} for d in updates])
+        old_ids = [existing[d["code"]][0] for d in updates]
+        for model in (ProjectPriority, ProjectCountry, ProjectActivityType, ProjectRcp):
+            for start in range(0, len(old_ids), CHUNK):
+                db.session.execute(delete(model).where(model.project_id.in_(old_ids[start:start + CHUNK])))
+    _insert_links(loaded, ids, {code: existing[code][1] for code in existing}, vocab)
+    _audit(loaded, ids, existing, before, actor, now, vocab)
+    db.session.commit()
+    results = [{"index": i, "code": d["code"], "action": "updated" if d["code"] in existing else "created"}
+               for i, d in enumerate(loaded)]
+    return {"mode": mode, "created": len(new_rows), "updated": len(updates), "items": results}
+
+
+def _project_values(data: dict, vocab: Vocabulary) -> dict:
+    values = {name: data.get(name) for name in SCALARS}
+    values["region_id"] = vocab.regions[data["region"]].id
+    values["status"] = data.get("status") or "pipeline"
+    values["post_emergency"] = bool(data.get("post_emergency"))
+    return values
+
+
+def _shares(data: dict, vocab: Vocabulary) -> list[tuple[Priority, Decimal]]:
+    pairs = [(vocab.priorities[p["code"]], p.get("share")) for p in data["priorities"]]
+    if all(share is None for _, share in pairs):
+        pairs = sorted(pairs, key=lambda pair: pair[0].position)
+        return list(zip([p for p, _ in pairs], equal_shares(len(pairs))))
+    return [(p, Decimal(share)) for p, share in pairs]
+
+
+def _insert_links(loaded, ids, budgets, vocab) -> None:
+    priorities, countries, activities, rcps = [], [], [], []
+    for data in loaded:
+        project_id = ids[data["code"]]
+        budget = budgets.get(data["code"])
+        cents = None if budget is None else to_cents(budget)
+        shares = _shares(data, vocab)
+        ordered = sorted(shares, key=lambda pair: pair[0].position)
+        amounts = allocate(cents, [to_cents(s) for _, s in ordered]) if cents is not None else [None] * len(ordered)
+        priorities += [{"project_id": project_id, "priority_id": p.id, "share": s, "budget_usd": from_cents(a)}
+                       for (p, s), a in zip(ordered, amounts)]
+        codes = sorted(data.get("countries") or [])
+        amounts = allocate(cents, [1] * len(codes)) if cents is not None and codes else [None] * len(codes)
+        countries += [{"project_id": project_id, "country_code": c, "budget_usd": from_cents(a)}
+                      for c, a in zip(codes, amounts)]
+        activities += [{"project_id": project_id, "activity_type_id": vocab.activity_types[c].id}
+                       for c in data.get("activity_types") or []]
+        rcps += [{"project_id": project_id, "rcp_id": vocab.rcps[c].id} for c in data.get("rcps") or []]
+    for model, rows in ((ProjectPriority, priorities), (ProjectCountry, countries),
+                        (ProjectActivityType, activities), (ProjectRcp, rcps)):
+        if rows:
+            db.session.execute(insert(model), rows)
+
+
+def _snapshot_from_data(data: dict, vocab: Vocabulary, budget) -> dict:
+    return {
+        "code": data["code"], "title": data["title"], "acronym": data.get("acronym"),
+        "description": data.get("description"), "region": data["region"], "status": data.get("status"),
+        "start_date": _s(data.get("start_date")), "end_date": _s(data.get("end_date")),
+        "post_emergency": bool(data.get("post_emergency")), "synthetic": False, "source": "api",
+        "countries": sorted(data.get("countries") or []),
+        "priorities": [{"code": p.code, "share": _s(s)} for p, s in
+                       sorted(_shares(data, vocab), key=lambda pair: pair[0].position)],
+        "activity_types": sorted(data.get("activity_types") or []), "rcps": sorted(data.get("rcps") or []),
+        "budget_usd": _s(budget),
+    }
+
+
+def _s(value):
+    return None if value is None else str(value)
+
+
+def _snapshots(project_ids: list[int], vocab: Vocabulary) -> dict[int, dict]:
+    """The audit 'before' state of existing projects, read with a few set-based queries."""
+    out: dict[int, dict] = {}
+    regions = {r.id: r.code for r in vocab.regions.values()}
+    priorities = {p.id: p for p in vocab.priorities.values()}
+    activities = {a.id: a.code for a in vocab.activity_types.values()}
+    rcps = {r.id: r.code for r in vocab.rcps.values()}
+    for start in range(0, len(project_ids), CHUNK):
+        chunk = project_ids[start:start + CHUNK]
+        for p in db.session.execute(select(Project.__table__).where(Project.id.in_(chunk))).mappings():
+            out[p["id"]] = {
+                "code": p["code"], "title": p["title"], "acronym": p["acronym"], "description": p["description"],
+                "region": regions[p["region_id"]], "status": p["status"], "start_date": _s(p["start_date"]),
+                "end_date": _s(p["end_date"]), "post_emergency": bool(p["post_emergency"]),
+                "synthetic": bool(p["synthetic"]), "source": p["source"], "countries": [], "priorities": [],
+                "activity_types": [], "rcps": [],
+                "budget_usd": _s(from_cents(p["budget_usd"]) if p["budget_usd"] is not None else None)}
+        for pid, cc in db.session.execute(select(ProjectCountry.project_id, ProjectCountry.country_code)
+                                          .where(ProjectCountry.project_id.in_(chunk))):
+            out[pid]["countries"].append(cc)
+        for pid, prid, share in db.session.execute(select(ProjectPriority.project_id, ProjectPriority.priority_id,
+                                                          ProjectPriority.share)
+                                                   .where(ProjectPriority.project_id.in_(chunk))):
+            out[pid]["priorities"].append((priorities[prid].position, {"code": priorities[prid].code,
+                                                                       "share": _s(share)}))
+        for pid, aid in db.session.execute(select(ProjectActivityType.project_id, ProjectActivityType.activity_type_id)
+                                           .where(ProjectActivityType.project_id.in_(chunk))):
+            out[pid]["activity_types"].append(activities[aid])
+        for pid, rid in db.session.execute(select(ProjectRcp.project_id, ProjectRcp.rcp_id)
+                                           .where(ProjectRcp.project_id.in_(chunk))):
+            out[pid]["rcps"].append(rcps[rid])
+    for snap in out.values():
+        snap["countries"].sort()
+        snap["priorities"] = [item for _, item in sorted(snap["priorities"], key=lambda x: x[0])]
+        snap["activity_types"].sort()
+        snap["rcps"].sort()
+    return out
+
+
+def _audit(loaded, ids, existing, before, actor, now, vocab) -> None:
+    rows = []
+    for data in loaded:
+        code = data["code"]
+        project_id = ids[code]
+        budget = existing[code][1] if code in existing else None
+        rows.append({"at": now, "actor": actor, "action": "update" if code in existing else "create",
+                     "entity": "project", "entity_id": code, "project_code": code,
+                     "before": before.get(project_id) if code in existing else None,
+                     "after": _snapshot_from_data(data, vocab, budget)})
+    db.session.execute(insert(AuditEvent), rows)
+
+

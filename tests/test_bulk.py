@@ -1,0 +1,120 @@
+"""Bulk create/upsert: all or nothing, every bad row named by its JSON pointer."""
+from sqlalchemy import func, select
+
+from helpers import add_line, create_project, project_body
+from portfolio.extensions import db
+from portfolio.models import AuditEvent, Project
+
+
+def items(n, prefix="B"):
+    return [project_body(f"{prefix}-{i:04d}", countries=["AL", "BA"],
+                         priorities=[{"code": "cooperation", "share": "60"}, {"code": "harmonization",
+                                                                             "share": "40"}]) for i in range(n)]
+
+
+def count(in_app, model=Project):
+    return in_app(lambda: db.session.scalar(select(func.count()).select_from(model)))
+
+
+def test_bulk_1000_with_last_row_invalid_writes_nothing_then_fixed_writes_all_then_upsert_updates(client, in_app):
+    batch = items(1000)
+    batch[999]["priorities"][0]["share"] = "70"  # 70 + 40 != 100
+    batch[999]["countries"] = ["AL", "QQ"]
+    response = client.post("/api/v1/projects/bulk", json={"items": batch})
+    assert response.status_code == 422
+    assert {e["pointer"] for e in response.json["errors"]} == {"/items/999/priorities"}
+    assert count(in_app) == 0
+
+    batch[999]["priorities"][0]["share"] = "60"
+    response = client.post("/api/v1/projects/bulk", json={"items": batch})
+    assert response.status_code == 422
+    assert {e["pointer"] for e in response.json["errors"]} == {"/items/999/countries/1"}
+    assert count(in_app) == 0
+
+    batch[999]["countries"] = ["AL"]
+    response = client.post("/api/v1/projects/bulk", json={"items": batch})
+    assert response.status_code == 200, response.json
+    assert (response.json["created"], response.json["updated"]) == (1000, 0)
+    assert count(in_app) == 1000
+
+    response = client.post("/api/v1/projects/bulk?mode=upsert", json={"items": batch})
+    assert (response.json["created"], response.json["updated"]) == (0, 1000)
+    assert count(in_app) == 1000
+    assert count(in_app, AuditEvent) == 2000
+
+
+def test_bulk_reports_every_bad_row_with_its_pointer(client, in_app):
+    batch = items(5)
+    batch[1]["region"] = "atlantis"
+    batch[3]["priorities"][1]["share"] = "abc"
+    del batch[4]["title"]
+    batch[2]["code"] = batch[0]["code"]
+    response = client.post("/api/v1/projects/bulk", json={"items": batch})
+    assert response.status_code == 422
+    pointers = [e["pointer"] for e in response.json["errors"]]
+    assert pointers == ["/items/1/region", "/items/2/code", "/items/3/priorities/1/share", "/items/4/title"]
+    assert count(in_app) == 0
+
+
+def test_bulk_create_mode_refuses_existing_codes_upsert_updates_them(client, in_app):
+    create_project(client, "B-0000")
+    add_line(client, "B-0000", amount="99.99")
+    response = client.post("/api/v1/projects/bulk", json={"items": items(2)})
+    assert response.status_code == 422
+    assert [e["pointer"] for e in response.json["errors"]] == ["/items/0/code"]
+    response = client.post("/api/v1/projects/bulk?mode=upsert", json={"items": items(2)})
+    assert response.json["items"] == [{"index": 0, "code": "B-0000", "action": "updated"},
+                                      {"index": 1, "code": "B-0001", "action": "created"}]
+    project = client.get("/api/v1/projects/B-0000").json
+    assert project["version"] == 4  # created, line added, bulk update
+    # Allocations follow the new shares and countries, on the budget the project already had.
+    assert [(p["code"], p["budget_usd"]) for p in project["priorities"]] == [("cooperation", "59.99"),
+                                                                            ("harmonization", "40.00")]
+    assert [c["budget_usd"] for c in project["countries"]] == ["50.00", "49.99"]
+    history = client.get("/api/v1/projects/B-0000/history").json
+    assert history[0]["action"] == "update" and "priorities" in history[0]["changed"]
+
+
+def test_bulk_limits_and_shape_are_checked(client):
+    assert client.post("/api/v1/projects/bulk", json={"items": []}).status_code == 422
+    response = client.post("/api/v1/projects/bulk", json={"items": items(5001)})
+    assert response.status_code == 422 and response.json["errors"][0]["pointer"] == "/items"
+    response = client.post("/api/v1/projects/bulk", json=[project_body()])
+    assert response.status_code == 422
+    assert client.post("/api/v1/projects/bulk?mode=merge", json={"items": items(1)}).status_code == 422
+
+
+CSV = ("code,title,region,countries,priorities,activity_types,start_date,post_emergency\n"
+       "C-1,Border training,europe,AL;BA,cooperation:60;harmonization:40,training-hrd,2004-01-01,false\n"
+       "C-2,Passport system,americas,EC,irregular-migration,,2004-02-01,true\n")
+
+
+def test_bulk_csv_upload_as_body_and_as_form_file(client, in_app):
+    response = client.post("/api/v1/projects/bulk", data=CSV, content_type="text/csv")
+    assert response.status_code == 200, response.json
+    assert response.json["created"] == 2
+    project = client.get("/api/v1/projects/C-1").json
+    assert [(p["code"], p["share"]) for p in project["priorities"]] == [("cooperation", "60.00"),
+                                                                        ("harmonization", "40.00")]
+    assert client.get("/api/v1/projects/C-2").json["post_emergency"] is True
+    import io
+    response = client.post("/api/v1/projects/bulk?mode=upsert", data={"file": (io.BytesIO(CSV.encode()), "p.csv")},
+                           content_type="multipart/form-data")
+    assert response.json["updated"] == 2
+
+
+def test_bulk_csv_errors_use_the_same_pointers(client, in_app):
+    bad = CSV.replace("cooperation:60", "cooperation:70").replace(",EC,", ",XX,")
+    response = client.post("/api/v1/projects/bulk", data=bad, content_type="text/csv")
+    assert response.status_code == 422
+    assert [e["pointer"] for e in response.json["errors"]] == ["/items/0/priorities", "/items/1/countries/0"]
+    header = client.post("/api/v1/projects/bulk", data="code,title,colour\nX,Y,red\n", content_type="text/csv")
+    assert {e["pointer"] for e in header.json["errors"]} == {"/columns/colour", "/columns/region"}
+    assert count(in_app) == 0
+
+
+def test_bulk_with_idempotency_key_runs_once(client, in_app):
+    for _ in range(2):
+        response = client.post("/api/v1/projects/bulk", json={"items": items(3)}, headers={"Idempotency-Key": "b"})
+        assert response.json["created"] == 3
+    assert count(in_app) == 3

@@ -1,0 +1,131 @@
+"""Idempotency-Key on POST, Stripe's semantics."""
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from helpers import create_project, line_body, project_body
+from portfolio.auth import issue_token
+from portfolio.extensions import db
+from portfolio.models import ApiToken, AuditEvent, IdempotencyKey, Project
+from portfolio.models.base import utcnow
+
+
+def count_projects(in_app):
+    return in_app(lambda: db.session.scalar(select(func.count(Project.id))))
+
+
+def test_idempotency_same_key_same_body_replays_and_writes_once(client, in_app):
+    headers = {"Idempotency-Key": "key-1"}
+    first = client.post("/api/v1/projects", json=project_body("P-1"), headers=headers)
+    second = client.post("/api/v1/projects", json=project_body("P-1"), headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert second.json == first.json
+    assert second.headers["Location"] == first.headers["Location"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert count_projects(in_app) == 1
+    assert in_app(lambda: db.session.scalar(select(func.count(AuditEvent.id)))) == 1
+
+
+def test_idempotency_same_key_different_body_is_422(client, in_app):
+    client.post("/api/v1/projects", json=project_body("P-1"), headers={"Idempotency-Key": "key-1"})
+    response = client.post("/api/v1/projects", json=project_body("P-2"), headers={"Idempotency-Key": "key-1"})
+    assert response.status_code == 422
+    assert response.json["type"] == "/problems/idempotency-key-reused"
+    assert count_projects(in_app) == 1
+
+
+def test_idempotency_key_order_of_json_fields_does_not_matter(client):
+    body = project_body("P-1")
+    client.post("/api/v1/projects", json=body, headers={"Idempotency-Key": "k"})
+    reordered = dict(reversed(list(body.items())))
+    assert client.post("/api/v1/projects", json=reordered, headers={"Idempotency-Key": "k"}).status_code == 201
+
+
+def _fingerprint(client, body) -> str:
+    from portfolio.api import idempotency
+
+    with client.application.test_request_context("/api/v1/projects", method="POST", json=body):
+        return idempotency.fingerprint()
+
+
+def _claim(in_app, key, fingerprint, age=timedelta(0)):
+    """A key row as a request still running (or killed) would have left it."""
+    def run():
+        token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.name == "test-admin"))
+        db.session.add(IdempotencyKey(token_id=token_id, key=key, fingerprint=fingerprint,
+                                      created_at=utcnow() - age))
+        db.session.commit()
+    in_app(run)
+
+
+def test_idempotency_key_in_progress_is_409(client, in_app):
+    body = project_body("P-1")
+    _claim(in_app, "busy", _fingerprint(client, body))
+    response = client.post("/api/v1/projects", json=body, headers={"Idempotency-Key": "busy"})
+    assert response.status_code == 409
+    assert response.json["type"] == "/problems/idempotency-in-progress"
+    assert response.headers["Retry-After"] == "1"
+    assert count_projects(in_app) == 0
+
+
+def test_idempotency_abandoned_key_is_taken_over(client, in_app):
+    body = project_body("P-1")
+    _claim(in_app, "dead", _fingerprint(client, body), age=timedelta(minutes=5))
+    response = client.post("/api/v1/projects", json=body, headers={"Idempotency-Key": "dead"})
+    assert response.status_code == 201
+    assert count_projects(in_app) == 1
+
+
+def test_idempotency_keys_are_scoped_to_the_token(app, client, in_app):
+    other = app.test_client()
+    with app.app_context():
+        other.environ_base["HTTP_AUTHORIZATION"] = "Bearer " + issue_token(
+            f"idem-{id(other)}", "admin")[1]
+        db.session.remove()
+    assert client.post("/api/v1/projects", json=project_body("P-1"), headers={"Idempotency-Key": "k"}
+                       ).status_code == 201
+    response = other.post("/api/v1/projects", json=project_body("P-1"), headers={"Idempotency-Key": "k"})
+    assert response.status_code == 409  # not a replay: the other token's key is its own; the code is taken
+    assert "Idempotent-Replayed" not in response.headers
+
+
+def test_idempotency_error_responses_are_replayed_too(client, in_app):
+    bad = project_body("P-1", region="mars")
+    first = client.post("/api/v1/projects", json=bad, headers={"Idempotency-Key": "k"})
+    second = client.post("/api/v1/projects", json=bad, headers={"Idempotency-Key": "k"})
+    assert first.status_code == second.status_code == 422
+    assert second.json == first.json
+
+
+def test_idempotency_on_budget_line_post(client, in_app):
+    create_project(client, "P-1")
+    for _ in range(3):
+        response = client.post("/api/v1/projects/P-1/budget-lines", json=line_body(),
+                               headers={"Idempotency-Key": "line-1"})
+        assert response.status_code == 201
+    assert client.get("/api/v1/projects/P-1").json["budget"]["line_count"] == 1
+
+
+def test_idempotency_expired_key_is_forgotten(client, in_app):
+    client.post("/api/v1/projects", json=project_body("P-1"), headers={"Idempotency-Key": "old"})
+    in_app(lambda: (db.session.execute(update(IdempotencyKey).values(created_at=utcnow() - timedelta(hours=25))),
+                    db.session.commit()))
+    response = client.post("/api/v1/projects", json=project_body("P-1"), headers={"Idempotency-Key": "old"})
+    assert response.status_code == 409  # executed again: the code now exists
+
+
+def test_idempotency_concurrent_requests_with_one_key_create_exactly_one_project(app, in_app):
+    token = app.config["TEST_ADMIN_TOKEN"]
+    body = project_body("RACE")
+
+    def post(_):
+        client = app.test_client()
+        return client.post("/api/v1/projects", json=body, headers={
+            "Authorization": f"Bearer {token}", "Idempotency-Key": "race-key"}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(post, range(16)))
+    assert count_projects(in_app) == 1
+    assert statuses.count(201) >= 1
+    assert set(statuses) <= {201, 409}

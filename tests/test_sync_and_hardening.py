@@ -1,0 +1,99 @@
+"""Incremental sync, rate limits, body limits, content types and security headers."""
+import time
+from datetime import datetime, timezone
+
+import pytest
+import redis
+
+from conftest import database_url  # noqa: F401
+from helpers import create_project, etag, project_body
+from portfolio import create_app
+
+
+def test_sync_updated_since_returns_only_changed_projects(client):
+    create_project(client, "OLD")
+    time.sleep(0.01)
+    since = datetime.now(timezone.utc).isoformat()
+    create_project(client, "NEW")
+    codes = [p["code"] for p in client.get("/api/v1/projects", query_string={"updated_since": since}).json]
+    assert codes == ["NEW"]
+    client.post("/api/v1/projects/OLD/budget-lines", json={"period_start": "2003-01-01", "period_end": "2003-12-31",
+                                                           "amount": "1.00", "currency": "USD"})
+    codes = [p["code"] for p in client.get("/api/v1/projects", query_string={"updated_since": since}).json]
+    assert codes == ["NEW", "OLD"]
+
+
+def test_sync_deleted_projects_feed(client):
+    create_project(client, "GONE")
+    since = datetime.now(timezone.utc).isoformat()
+    client.delete("/api/v1/projects/GONE", headers={"If-Match": etag(client, "/api/v1/projects/GONE")})
+    feed = client.get("/api/v1/sync/deleted-projects", query_string={"since": since}).json
+    assert [item["code"] for item in feed] == ["GONE"]
+    later = datetime.now(timezone.utc).isoformat()
+    assert client.get("/api/v1/sync/deleted-projects", query_string={"since": later}).json == []
+    assert client.get("/api/v1/sync/deleted-projects").status_code == 422
+
+
+def _limited_app(app, **config):
+    limited = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                          "RATELIMIT_ENABLED": True, "RATELIMIT_DEFAULT": "3 per minute", **config})
+    return limited
+
+
+def _exhaust(limited, token):
+    client = limited.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    statuses = [client.get("/api/v1/regions", headers=headers).status_code for _ in range(4)]
+    return statuses, client.get("/api/v1/regions", headers=headers)
+
+
+def test_rate_limit_in_memory_gives_429_problem_with_retry_after(app):
+    statuses, response = _exhaust(_limited_app(app), app.config["TEST_ADMIN_TOKEN"])
+    assert statuses == [200, 200, 200, 429]
+    assert response.status_code == 429
+    assert response.content_type == "application/problem+json"
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_rate_limit_in_redis_when_configured(app):
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379").ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"test-{time.time_ns()}"
+    limited = _limited_app(app, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379", RATELIMIT_KEY_PREFIX=prefix)
+    statuses, _ = _exhaust(limited, app.config["TEST_ADMIN_TOKEN"])
+    assert statuses == [200, 200, 200, 429]
+    assert any(prefix in key.decode() for key in redis.Redis.from_url("redis://127.0.0.1:6379").keys("*"))
+
+
+def test_body_too_large_is_413_problem(app):
+    small = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "RATELIMIT_ENABLED": False, "MAX_CONTENT_LENGTH": 1024})
+    response = small.test_client().post("/api/v1/projects", json=project_body(description="x" * 5000), headers={
+        "Authorization": f"Bearer {app.config['TEST_ADMIN_TOKEN']}"})
+    assert response.status_code == 413
+    assert response.content_type == "application/problem+json"
+
+
+def test_non_json_body_is_415(client):
+    response = client.post("/api/v1/projects", data="code=P-1", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert response.content_type == "application/problem+json"
+    response = client.patch("/api/v1/projects/P-1", data="<xml/>", content_type="application/xml")
+    assert response.status_code == 415
+
+
+def test_security_headers_on_every_response(client):
+    for path in ("/api/v1/regions", "/api/v1/nope", "/healthz"):
+        headers = client.get(path).headers
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert "default-src 'none'" in headers["Content-Security-Policy"]
+
+
+def test_errors_never_leak_sql_or_traces(client):
+    response = client.get("/api/v1/projects", query_string={"sort": "title; DROP TABLE projects"})
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text and "SELECT" not in text
