@@ -36,7 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     api.init_app(app)
     cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
-                  expose_headers=["ETag", "Link", "X-Total-Count", "X-Pagination", "Location"])
+                  expose_headers=["ETag", "Link", "X-Total-Count", "X-Pagination", "Location"], always_send=False)
     # One limiter per app: Flask-Limiter keeps the first app's default limits on a shared instance.
     limiter = Limiter(key_func=hardening.rate_limit_key, app=app)
     register_blueprints(api, app, limiter)
