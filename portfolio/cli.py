@@ -59,6 +59,30 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(tokens)
 
+    rollup_group = AppGroup("rollups", help="The precomputed aggregate tables.")
+
+    @rollup_group.command("verify")
+    def rollups_verify():
+        """Compare the rollups with a fresh GROUP BY over the base tables; exit 1 on any difference."""
+        from portfolio.services.rollups import differences
+
+        found = differences()
+        for table, key, stored, expected in found[:20]:
+            click.echo(f"{table} {key}: stored {stored}, expected {expected}")
+        if found:
+            raise click.ClickException(f"{len(found)} rollup cells differ; run `flask rollups rebuild`.")
+        click.echo("Rollups match the base tables.")
+
+    @rollup_group.command("rebuild")
+    def rollups_rebuild():
+        """Recompute the rollups from the base tables."""
+        from portfolio.services.rollups import rebuild
+
+        rebuild()
+        click.echo("Rollups rebuilt.")
+
+    app.cli.add_command(rollup_group)
+
     @app.cli.command("purge-idempotency-keys")
     def purge_keys():
         """Delete idempotency keys older than IDEMPOTENCY_TTL_HOURS."""

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from portfolio import create_app
 from portfolio.extensions import db
 
-MUTABLE_TABLES = ["idempotency_keys", "audit_events", "budget_lines", "project_rcps", "project_activity_types",
+MUTABLE_TABLES = ["rollup_projects", "rollup_priorities", "rollup_years", "idempotency_keys", "audit_events", "budget_lines", "project_rcps", "project_activity_types",
                   "project_countries", "project_priorities", "projects"]
 
 

@@ -1,4 +1,5 @@
 from portfolio.models.audit import AuditEvent
+from portfolio.models.rollup import RollupPriority, RollupProject, RollupYear
 from portfolio.models.security import ROLES, ApiToken, IdempotencyKey
 from portfolio.models.base import Base
 from portfolio.models.project import (
@@ -23,6 +24,7 @@ from portfolio.models.reference import (
 )
 
 __all__ = [
+    "RollupPriority", "RollupProject", "RollupYear",
     "ApiToken", "IdempotencyKey", "ROLES", "AuditEvent", "Base", "BudgetLine", "Project", "ProjectActivityType", "ProjectCountry",
     "ProjectPriority", "ProjectRcp", "ActivityType", "Country", "PortfolioBaseline", "Priority",
     "Rcp", "RcpMember", "Region", "PROJECT_STATUSES", "BUDGET_TYPES", "BUDGET_STATUSES",

@@ -5,7 +5,7 @@ come from budget lines, so every additive dimension sums to the portfolio total 
 """
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, exists, extract, func, select
+from sqlalchemy import case, exists, extract, func, literal, select
 
 from portfolio.extensions import db
 from portfolio.models import (
@@ -21,7 +21,11 @@ from portfolio.models import (
     ProjectRcp,
     Rcp,
     Region,
+    RollupPriority,
+    RollupProject,
+    RollupYear,
 )
+from portfolio.models.rollup import NO_START
 from portfolio.money import allocate, to_cents
 from portfolio.services.project_queries import project_filters
 
@@ -58,74 +62,170 @@ def _unknown(budget_column):
     return func.count(case((budget_column.is_(None), 1)))
 
 
-def _grouped(key, project_id, budget, args, *, joins=(), distinct=False):
-    count = func.count(func.distinct(project_id)) if distinct else func.count(project_id)
-    statement = select(key, count, _unknown(budget), func.sum(budget))
-    for target, on in joins:
-        statement = statement.join(target, on)
-    statement = scope(statement.group_by(key), project_id, args)
-    return {row[0]: (row[1], row[2], row[3]) for row in db.session.execute(statement)}
-
-
-def _without(link_model, args):
-    """Projects (in scope) with no row in `link_model`: counted, unknown, budget."""
-    statement = select(func.count(Project.id), _unknown(Project.budget_usd), func.sum(Project.budget_usd)).where(
-        ~exists().where(link_model.project_id == Project.id))
-    return db.session.execute(scope(statement, Project.id, args)).one()
-
-
-def totals(args) -> dict:
-    statement = scope(select(func.count(Project.id), _unknown(Project.budget_usd), func.sum(Project.budget_usd)),
-                       Project.id, args)
-    count, unknown, budget = db.session.execute(statement).one()
-    return _cell(count, unknown, budget)
-
-
 def _cell(count, unknown, budget) -> dict:
     count, unknown = int(count or 0), int(unknown or 0)
-    if budget is None:
+    if budget is None or (count and unknown == count):
         budget = None if count and unknown == count else ZERO
     return {"project_count": count, "unknown_budget_count": unknown, "budget_usd": budget}
+
+
+class BaseReader:
+    """GROUP BY over the base tables: any filter."""
+
+    def __init__(self, args):
+        self.args = args
+
+    def _grouped(self, keys, project_id, budget, *, joins=(), distinct=False):
+        count = func.count(func.distinct(project_id)) if distinct else func.count(project_id)
+        statement = select(*keys, count, _unknown(budget), func.sum(budget))
+        for target, on in joins:
+            statement = statement.join(target, on)
+        statement = scope(statement.group_by(*keys), project_id, self.args)
+        n = len(keys)
+        return {(row[0] if n == 1 else tuple(row[:n])): tuple(row[n:]) for row in db.session.execute(statement)}
+
+    def projects_by(self, column_name):
+        return self._grouped([getattr(Project, column_name)], Project.id, Project.budget_usd)
+
+    def priorities(self):
+        return self._grouped([ProjectPriority.priority_id], ProjectPriority.project_id, ProjectPriority.budget_usd)
+
+    def region_priorities(self):
+        return self._grouped([Project.region_id, ProjectPriority.priority_id], ProjectPriority.project_id,
+                             ProjectPriority.budget_usd, joins=[(Project, Project.id == ProjectPriority.project_id)])
+
+    def years(self):
+        year = extract("year", BudgetLine.period_start)
+        found = self._grouped([year], BudgetLine.project_id, BudgetLine.usd_amount, distinct=True)
+        return {int(k): v for k, v in found.items()}
+
+    def totals(self):
+        statement = scope(select(func.count(Project.id), _unknown(Project.budget_usd), func.sum(Project.budget_usd)),
+                          Project.id, self.args)
+        return db.session.execute(statement).one()
+
+    def without(self, link_model):
+        """Projects (in scope) with no row in `link_model`: count, unknown, budget."""
+        statement = select(func.count(Project.id), _unknown(Project.budget_usd), func.sum(Project.budget_usd)).where(
+            ~exists().where(link_model.project_id == Project.id))
+        return db.session.execute(scope(statement, Project.id, self.args)).one()
+
+
+ROLLUP_FILTERS = {"region", "priority", "status", "synthetic", "year_from", "year_to"}
+
+
+class RollupReader:
+    """The same answers from the rollup tables, for the filters they are keyed by."""
+
+    def __init__(self, args):
+        self.args = args
+
+    @staticmethod
+    def serves(args) -> bool:
+        return all(name in ROLLUP_FILTERS for name, value in args.items() if value is not None)
+
+    def _where(self, model):
+        args = self.args
+        clauses = []
+        if args.get("priority"):
+            clauses.append(model.filter_priority_id == select(Priority.id).where(
+                Priority.code == args["priority"]).scalar_subquery())
+        else:
+            clauses.append(model.filter_priority_id == 0)
+        if args.get("region"):
+            clauses.append(model.region_id == select(Region.id).where(Region.code == args["region"]).scalar_subquery())
+        if args.get("status"):
+            clauses.append(model.status == args["status"])
+        if args.get("synthetic") is not None:
+            clauses.append(model.synthetic.is_(args["synthetic"]))
+        if args.get("year_from"):
+            clauses += [model.start_year != NO_START, model.end_year >= args["year_from"]]
+        if args.get("year_to"):
+            clauses += [model.start_year != NO_START, model.start_year <= args["year_to"]]
+        return clauses
+
+    def _grouped(self, model, keys, with_unknown=True):
+        unknown = func.sum(model.unknown_count) if with_unknown else literal(0)
+        statement = (select(*keys, func.sum(model.project_count), unknown, func.sum(model.budget_usd))
+                     .where(*self._where(model)).group_by(*keys))
+        n = len(keys)
+        return {(row[0] if n == 1 else tuple(row[:n])): tuple(row[n:]) for row in db.session.execute(statement)
+                if row[n]}
+
+    def projects_by(self, column_name):
+        return self._grouped(RollupProject, [getattr(RollupProject, column_name)])
+
+    def priorities(self):
+        found = self._grouped(RollupPriority, [RollupPriority.priority_id])
+        if 0 in found:
+            found[None] = found.pop(0)
+        return found
+
+    def region_priorities(self):
+        return {k: v for k, v in self._grouped(RollupPriority, [RollupPriority.region_id,
+                                                                 RollupPriority.priority_id]).items() if k[1]}
+
+    def years(self):
+        return {int(k): v for k, v in self._grouped(RollupYear, [RollupYear.year], with_unknown=False).items()}
+
+    def totals(self):
+        statement = select(func.sum(RollupProject.project_count), func.sum(RollupProject.unknown_count),
+                           func.sum(RollupProject.budget_usd)).where(*self._where(RollupProject))
+        return db.session.execute(statement).one()
+
+    def without_priority(self):
+        return self.priorities().get(None)
+
+
+def reader(args, use_rollups: bool = True):
+    return RollupReader(args) if use_rollups and RollupReader.serves(args) else BaseReader(args)
+
+
+def totals(args, use_rollups: bool = True) -> dict:
+    return _cell(*reader(args, use_rollups).totals())
 
 
 def _vocabulary(model):
     return [(row.id, row.code, row.name) for row in db.session.scalars(select(model).order_by(model.position))]
 
 
-def _rows(dimension: str, args: dict) -> list[dict]:
+def _rows(dimension: str, args: dict, use_rollups: bool = True) -> list[dict]:
+    source = reader(args, use_rollups)
+    base = BaseReader(args)
     rows: list[tuple] = []  # (key, label, (count, unknown, budget))
     if dimension == "region":
-        found = _grouped(Project.region_id, Project.id, Project.budget_usd, args)
+        found = source.projects_by("region_id")
         rows = [(code, name, found.get(id_)) for id_, code, name in _vocabulary(Region)]
     elif dimension == "status":
-        found = _grouped(Project.status, Project.id, Project.budget_usd, args)
+        found = source.projects_by("status")
         rows = [(status, status, found.get(status)) for status in PROJECT_STATUSES]
     elif dimension == "priority":
-        found = _grouped(ProjectPriority.priority_id, ProjectPriority.project_id, ProjectPriority.budget_usd, args)
+        found = source.priorities()
         rows = [(code, name, found.get(id_)) for id_, code, name in _vocabulary(Priority)]
-        rows += _none_row(ProjectPriority, args, "(no priority)")
+        none = found.get(None) if isinstance(source, RollupReader) else base.without(ProjectPriority)
+        if none and none[0]:
+            rows.append((None, "(no priority)", none))
+    elif dimension == "year":
+        found = source.years()
+        rows = [(year, str(year), found[year]) for year in sorted(found)]
     elif dimension == "country":
-        found = _grouped(ProjectCountry.country_code, ProjectCountry.project_id, ProjectCountry.budget_usd, args)
+        found = base._grouped([ProjectCountry.country_code], ProjectCountry.project_id, ProjectCountry.budget_usd)
         names = dict(db.session.execute(select(Country.code, Country.name).where(Country.code.in_(list(found)))).all())
         rows = [(code, names.get(code, code), found[code]) for code in sorted(found)]
-        rows += _none_row(ProjectCountry, args, "(no country)")
+        rows += _none_row(base, ProjectCountry, "(no country)")
     elif dimension == "activity-type":
-        found = _grouped(ProjectActivityType.activity_type_id, ProjectActivityType.project_id, Project.budget_usd,
-                         args, joins=[(Project, Project.id == ProjectActivityType.project_id)])
+        found = base._grouped([ProjectActivityType.activity_type_id], ProjectActivityType.project_id,
+                              Project.budget_usd, joins=[(Project, Project.id == ProjectActivityType.project_id)])
         rows = [(code, name, found.get(id_)) for id_, code, name in _vocabulary(ActivityType)]
-        rows += _none_row(ProjectActivityType, args, "(no activity type)")
+        rows += _none_row(base, ProjectActivityType, "(no activity type)")
     elif dimension == "rcp":
-        found = _grouped(ProjectRcp.rcp_id, ProjectRcp.project_id, Project.budget_usd, args,
-                         joins=[(Project, Project.id == ProjectRcp.project_id)])
+        found = base._grouped([ProjectRcp.rcp_id], ProjectRcp.project_id, Project.budget_usd,
+                              joins=[(Project, Project.id == ProjectRcp.project_id)])
         rcps = db.session.execute(select(Rcp.id, Rcp.code, Rcp.short_name).order_by(Rcp.position)).all()
         rows = [(code, name, found.get(id_)) for id_, code, name in rcps]
-        rows += _none_row(ProjectRcp, args, "(no stated RCP link)")
-    elif dimension == "year":
-        year = extract("year", BudgetLine.period_start)
-        found = _grouped(year, BudgetLine.project_id, BudgetLine.usd_amount, args, distinct=True)
-        rows = [(int(y), str(int(y)), found[y]) for y in sorted(found)]
+        rows += _none_row(base, ProjectRcp, "(no stated RCP link)")
     elif dimension == "donor":
-        found = _grouped(BudgetLine.donor, BudgetLine.project_id, BudgetLine.usd_amount, args, distinct=True)
+        found = base._grouped([BudgetLine.donor], BudgetLine.project_id, BudgetLine.usd_amount, distinct=True)
         named = sorted(k for k in found if k is not None)
         rows = [(donor, donor, found[donor]) for donor in named]
         if None in found:
@@ -135,8 +235,8 @@ def _rows(dimension: str, args: dict) -> list[dict]:
     return [{"key": key, "label": label, **_cell(*(values or (0, 0, None)))} for key, label, values in rows]
 
 
-def _none_row(link_model, args, label: str) -> list[tuple]:
-    count, unknown, budget = _without(link_model, args)
+def _none_row(base: BaseReader, link_model, label: str) -> list[tuple]:
+    count, unknown, budget = base.without(link_model)
     return [(None, label, (count, unknown, budget))] if count else []
 
 
@@ -160,25 +260,20 @@ def _shares(rows: list[dict], total: Decimal | None, additive: bool) -> None:
         row.setdefault("share_percent", None)
 
 
-def aggregate(dimension: str, args: dict) -> dict:
-    rows = _rows(dimension, args)
-    total = totals(args)
+def aggregate(dimension: str, args: dict, use_rollups: bool = True) -> dict:
+    rows = _rows(dimension, args, use_rollups)
+    total = totals(args, use_rollups)
     additive, counts_additive = ADDITIVE[dimension]
     _shares(rows, total["budget_usd"], additive)
     return {"dimension": dimension, "additive": additive, "counts_additive": counts_additive,
             "note": NOTES[dimension], "rows": rows, "total": total}
 
 
-def region_priority(args: dict) -> dict:
-    statement = (select(Project.region_id, ProjectPriority.priority_id, func.count(ProjectPriority.project_id),
-                        _unknown(ProjectPriority.budget_usd), func.sum(ProjectPriority.budget_usd))
-                 .join(Project, Project.id == ProjectPriority.project_id)
-                 .group_by(Project.region_id, ProjectPriority.priority_id))
-    found = {(r, p): _cell(c, u, b) for r, p, c, u, b in db.session.execute(scope(
-        statement, ProjectPriority.project_id, args))}
+def region_priority(args: dict, use_rollups: bool = True) -> dict:
+    found = {key: _cell(*values) for key, values in reader(args, use_rollups).region_priorities().items()}
     regions, priorities = _vocabulary(Region), _vocabulary(Priority)
-    by_region = {row["key"]: row for row in _rows("region", args)}
-    by_priority = {row["key"]: row for row in _rows("priority", args)}
+    by_region = {row["key"]: row for row in _rows("region", args, use_rollups)}
+    by_priority = {row["key"]: row for row in _rows("priority", args, use_rollups)}
     empty = _cell(0, 0, None)
     out_rows = []
     for region_id, region_code, region_name in regions:
@@ -195,4 +290,4 @@ def region_priority(args: dict) -> dict:
     return {"dimension": "region-priority", "additive": True,
             "note": "Cells attribute each project's budget to its priorities by share (largest remainder, in cents): "
                     "cells sum to their row (region) and column (priority) totals, which sum to the total.",
-            "rows": out_rows, "columns": columns, "total": totals(args)}
+            "rows": out_rows, "columns": columns, "total": totals(args, use_rollups)}

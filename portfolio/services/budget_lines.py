@@ -6,6 +6,7 @@ from portfolio.extensions import db
 from portfolio.models import BudgetLine, Project
 from portfolio.money import convert_to_usd
 from portfolio.schemas.budget_lines import one_year_after
+from portfolio.services import rollups
 from portfolio.services.allocation import apply_budget
 from portfolio.services.audit import record, snapshot_line
 from portfolio.services.projects import touch
@@ -53,13 +54,14 @@ def _settle(project: Project) -> None:
 
 
 def create_line(project: Project, data: dict, actor: str) -> BudgetLine:
-    line = BudgetLine(project=project, **{k: data.get(k) for k in LINE_FIELDS if k in data})
-    line.type = line.type or "original"
-    line.status = line.status or "indicative"
-    _validate_merged(line)
-    _price(line)
-    db.session.add(line)
-    _settle(project)
+    with rollups.tracked([project.id]):
+        line = BudgetLine(project=project, **{k: data.get(k) for k in LINE_FIELDS if k in data})
+        line.type = line.type or "original"
+        line.status = line.status or "indicative"
+        _validate_merged(line)
+        _price(line)
+        db.session.add(line)
+        _settle(project)
     record(actor, "create", "budget_line", line.id, project.code, None, snapshot_line(line))
     db.session.commit()
     return line
@@ -67,12 +69,14 @@ def create_line(project: Project, data: dict, actor: str) -> BudgetLine:
 
 def update_line(project: Project, line: BudgetLine, data: dict, actor: str) -> BudgetLine:
     before = snapshot_line(line)
-    for name in LINE_FIELDS:
-        if name in data:
-            setattr(line, name, data[name])
-    _validate_merged(line)
-    _price(line)
-    _settle(project)
+    with rollups.tracked([project.id]):
+        with db.session.no_autoflush:
+            for name in LINE_FIELDS:
+                if name in data:
+                    setattr(line, name, data[name])
+            _validate_merged(line)
+            _price(line)
+        _settle(project)
     record(actor, "update", "budget_line", line.id, project.code, before, snapshot_line(line))
     db.session.commit()
     return line
@@ -80,7 +84,8 @@ def update_line(project: Project, line: BudgetLine, data: dict, actor: str) -> B
 
 def delete_line(project: Project, line: BudgetLine, actor: str) -> None:
     before = snapshot_line(line)
-    db.session.delete(line)
-    _settle(project)
+    with rollups.tracked([project.id]):
+        db.session.delete(line)
+        _settle(project)
     record(actor, "delete", "budget_line", before["id"], project.code, before, None)
     db.session.commit()

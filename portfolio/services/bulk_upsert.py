@@ -19,6 +19,7 @@ from portfolio.models import (
 from portfolio.models.base import utcnow
 from portfolio.money import allocate, from_cents, to_cents
 from portfolio.schemas.projects import ProjectCreateSchema
+from portfolio.services import rollups
 from portfolio.services.allocation import equal_shares
 from portfolio.services.projects import resolve_links
 from portfolio.services.vocabulary import Vocabulary
@@ -88,6 +89,14 @@ def bulk_upsert(items, mode: str, actor: str) -> dict:
         errors.sort(key=lambda e: [int(p) if p.isdigit() else p for p in e["pointer"].split("/")[1:3]])
         raise _invalid(errors)
 
+    with rollups.tracked([existing[d["code"]][0] for d in loaded if d["code"] in existing]) as touched:
+        results = _write(loaded, existing, vocab, actor, touched)
+    db.session.commit()
+    return {"mode": mode, "created": sum(r["action"] == "created" for r in results),
+            "updated": sum(r["action"] == "updated" for r in results), "items": results}
+
+
+def _write(loaded, existing, vocab, actor, touched) -> list[dict]:
     now = utcnow()
     before = _snapshots([existing[d["code"]][0] for d in loaded if d["code"] in existing], vocab)
     new_rows = [d for d in loaded if d["code"] not in existing]
@@ -117,10 +126,10 @@ def bulk_upsert(items, mode: str, actor: str) -> dict:
                 db.session.execute(delete(model).where(model.project_id.in_(old_ids[start:start + CHUNK])))
     _insert_links(loaded, ids, {code: existing[code][1] for code in existing}, vocab)
     _audit(loaded, ids, existing, before, actor, now, vocab)
-    db.session.commit()
-    results = [{"index": i, "code": d["code"], "action": "updated" if d["code"] in existing else "created"}
-               for i, d in enumerate(loaded)]
-    return {"mode": mode, "created": len(new_rows), "updated": len(updates), "items": results}
+    for project_id in ids.values():
+        touched.add(project_id)
+    return [{"index": i, "code": d["code"], "action": "updated" if d["code"] in existing else "created"}
+            for i, d in enumerate(loaded)]
 
 
 def _project_values(data: dict, vocab: Vocabulary) -> dict:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from portfolio.extensions import db
 from portfolio.models import PROJECT_STATUSES, PortfolioBaseline, Project, Rcp, Region
 from portfolio.money import allocate, from_cents, to_cents
+from portfolio.services import rollups
 from portfolio.services.bulk import insert_rows, next_id, sync_sequence
 from portfolio.services.vocabulary import Vocabulary
 
@@ -147,6 +148,7 @@ def generate(n_projects: int, total_cents: int | None = None, *, seed: int = 200
     for table in ("projects", "budget_lines"):
         sync_sequence(connection, table)
     db.session.commit()
+    rollups.rebuild()  # raw loads bypass the write path, so the rollups are recomputed once
     return DemoResult(n_projects, total_lines, from_cents(total_usd))
 
 

@@ -12,6 +12,7 @@ from portfolio.models import (
     ProjectPriority,
     ProjectRcp,
 )
+from portfolio.services import rollups
 from portfolio.services.allocation import apply_budget, equal_shares
 from portfolio.services.audit import record, snapshot_project
 from portfolio.services.vocabulary import Vocabulary
@@ -128,8 +129,10 @@ def create_project(data: dict, actor: str, vocab: Vocabulary | None = None, *, c
     if errors:
         raise ProblemError(422, "The request has invalid fields: " + ", ".join(e["pointer"] for e in errors),
                            type_="validation-error", errors=errors)
-    db.session.add(project)
-    db.session.flush()
+    with rollups.tracked() as touched:
+        db.session.add(project)
+        db.session.flush()
+        touched.add(project.id)
     record(actor, "create", "project", project.code, project.code, None, snapshot_project(project))
     if commit:
         db.session.commit()
@@ -142,16 +145,16 @@ def update_project(project: Project, data: dict, actor: str) -> Project:
     if errors:
         raise ProblemError(422, "The request has invalid fields: " + ", ".join(e["pointer"] for e in errors),
                            type_="validation-error", errors=errors)
-    # One change, one UPDATE: without this, lazy loads inside apply_fields would autoflush a
-    # first UPDATE and touch() a second, bumping the version twice.
-    with db.session.no_autoflush:
-        apply_fields(project, data, resolved)
-        errors = check_dates(project)
-        if errors:
-            raise ProblemError(422, "The request has invalid fields: /end_date", type_="validation-error",
-                               errors=errors)
-        touch(project)
-    db.session.flush()
+    with rollups.tracked([project.id]):
+        # One change, one UPDATE: without this, lazy loads inside apply_fields would autoflush a
+        # first UPDATE and touch() a second, bumping the version twice.
+        with db.session.no_autoflush:
+            apply_fields(project, data, resolved)
+            errors = check_dates(project)
+            if errors:
+                raise ProblemError(422, "The request has invalid fields: /end_date", type_="validation-error",
+                                   errors=errors)
+            touch(project)
     record(actor, "update", "project", project.code, project.code, before, snapshot_project(project))
     db.session.commit()
     return project
@@ -168,5 +171,6 @@ def touch(project: Project) -> None:
 def delete_project(project: Project, actor: str) -> None:
     before = snapshot_project(project)
     record(actor, "delete", "project", project.code, project.code, before, None)
-    db.session.delete(project)
+    with rollups.tracked([project.id]):
+        db.session.delete(project)
     db.session.commit()

@@ -1,0 +1,190 @@
+"""Keeping the rollup tables exact.
+
+A project's contribution to every rollup cell is computed by the same GROUP BY statements that
+rebuild the tables from scratch. A write takes the contributions of the projects it touches before
+and after the change, in its own transaction, and adds the difference to the cells (an upsert that
+increments), so the rollups never drift from the base tables.
+"""
+from contextlib import contextmanager
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Integer, case, cast, delete, extract, func, insert, literal, select, type_coerce, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+
+from portfolio.extensions import db
+from portfolio.models import BudgetLine, Project, ProjectPriority, RollupPriority, RollupProject, RollupYear
+from portfolio.models.rollup import NO_START, OPEN_END
+
+CHUNK = 900
+
+
+def _year(column):
+    return cast(extract("year", column), Integer)
+
+
+def _keys():
+    start = case((Project.start_date.is_(None), NO_START), else_=_year(Project.start_date))
+    end = case((Project.end_date.is_(None), OPEN_END), else_=_year(Project.end_date))
+    return [Project.region_id, Project.status, Project.synthetic, start, end]
+
+
+def _cents_sum(column):
+    """SUM of a ScaledDecimal column as the raw integer cents (no conversion to dollars)."""
+    return type_coerce(func.coalesce(func.sum(type_coerce(column, BigInteger)), 0), BigInteger)
+
+
+def _restrict(statement, ids):
+    return statement if ids is None else statement.where(Project.id.in_(ids))
+
+
+def _project_query(ids):
+    keys = _keys()
+    measures = [func.count(Project.id), func.count(case((Project.budget_usd.is_(None), 1))),
+                _cents_sum(Project.budget_usd)]
+    everyone = _restrict(select(literal(0), *keys, *measures).group_by(*keys), ids)
+    pf = aliased(ProjectPriority)
+    by_filter = _restrict(select(pf.priority_id, *keys, *measures).join(pf, pf.project_id == Project.id)
+                          .group_by(pf.priority_id, *keys), ids)
+    return union_all(everyone, by_filter)
+
+
+def _priority_query(ids):
+    keys = _keys()
+    pp = aliased(ProjectPriority)
+    budget = case((pp.project_id.is_(None), Project.budget_usd), else_=pp.budget_usd)
+    measures = [func.count(Project.id), func.count(case((budget.is_(None), 1))), _cents_sum(budget)]
+    priority = func.coalesce(pp.priority_id, 0)
+    everyone = _restrict(select(literal(0), priority, *keys, *measures)
+                         .outerjoin(pp, pp.project_id == Project.id).group_by(priority, *keys), ids)
+    pf = aliased(ProjectPriority)
+    by_filter = _restrict(select(pf.priority_id, pp.priority_id, *keys, *measures)
+                          .join(pp, pp.project_id == Project.id).join(pf, pf.project_id == Project.id)
+                          .group_by(pf.priority_id, pp.priority_id, *keys), ids)
+    return union_all(everyone, by_filter)
+
+
+def _year_query(ids):
+    keys = _keys()
+    year = _year(BudgetLine.period_start)
+    measures = [func.count(func.distinct(BudgetLine.project_id)), _cents_sum(BudgetLine.usd_amount)]
+    everyone = _restrict(select(literal(0), year, *keys, *measures)
+                         .join(Project, Project.id == BudgetLine.project_id).group_by(year, *keys), ids)
+    pf = aliased(ProjectPriority)
+    by_filter = _restrict(select(pf.priority_id, year, *keys, *measures)
+                          .join(Project, Project.id == BudgetLine.project_id).join(pf, pf.project_id == Project.id)
+                          .group_by(pf.priority_id, year, *keys), ids)
+    return union_all(everyone, by_filter)
+
+
+KEYS = ["filter_priority_id", "region_id", "status", "synthetic", "start_year", "end_year"]
+TABLES = (
+    (RollupProject, _project_query, KEYS, ["project_count", "unknown_count", "budget_usd"]),
+    (RollupPriority, _priority_query, ["filter_priority_id", "priority_id"] + KEYS[1:],
+     ["project_count", "unknown_count", "budget_usd"]),
+    (RollupYear, _year_query, ["filter_priority_id", "year"] + KEYS[1:], ["project_count", "budget_usd"]),
+)
+
+
+
+def contributions(ids=None) -> dict:
+    """{model: {key tuple: [measures]}} for the given project ids (None: all projects).
+
+    Budgets are integer cents here (the raw column sums), so differences are exact integers.
+    """
+    out = {}
+    for model, query, keys, measures in TABLES:
+        cells: dict = {}
+        chunks = [None] if ids is None else [list(ids)[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+        for chunk in chunks:
+            if chunk == []:
+                continue
+            for row in db.session.execute(query(chunk)):
+                key = tuple(bool(v) if k == "synthetic" else int(v) if k not in ("status",) else v
+                            for k, v in zip(keys, row[:len(keys)]))
+                values = [int(v) for v in row[len(keys):]]
+                if key in cells:
+                    cells[key] = [a + b for a, b in zip(cells[key], values)]
+                else:
+                    cells[key] = values
+        out[model] = cells
+    return out
+
+
+def _upsert(model, keys, measures, rows):
+    table = model.__table__
+    dialect = db.session.get_bind().dialect.name
+    statement = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c[k] for k in keys],
+        set_={m: table.c[m] + getattr(statement.excluded, m) for m in measures})
+    # Raw cents go straight to the BIGINT columns: bind through the table's integer storage.
+    db.session.connection().execute(statement, rows)
+
+
+def apply(after: dict, before: dict) -> None:
+    for model, _, keys, measures in TABLES:
+        new, old = after.get(model, {}), before.get(model, {})
+        rows = []
+        for key in sorted(set(new) | set(old), key=repr):  # one order for every writer: no deadlocks
+            delta = [a - b for a, b in zip(new.get(key, [0] * len(measures)), old.get(key, [0] * len(measures)))]
+            if any(delta):
+                rows.append({**dict(zip(keys, key)), **dict(zip(measures, delta))})
+        if rows:
+            _upsert(model, keys, measures, [_storage(model, row) for row in rows])
+
+
+def _storage(model, row: dict) -> dict:
+    # budget_usd is a ScaledDecimal: hand it Decimal dollars so it stores the exact cents again.
+    if "budget_usd" in row:
+        row = dict(row, budget_usd=Decimal(row["budget_usd"]).scaleb(-2))
+    return row
+
+
+class Tracker:
+    def __init__(self, ids):
+        self.ids = set(ids)
+
+    def add(self, project_id: int) -> None:
+        self.ids.add(project_id)
+
+
+@contextmanager
+def tracked(project_ids=()):
+    """Wrap a write: the rollups move by exactly the change in the touched projects' contributions."""
+    tracker = Tracker(project_ids)
+    db.session.flush()
+    before = contributions(tracker.ids) if tracker.ids else {}
+    yield tracker
+    db.session.flush()
+    apply(contributions(tracker.ids) if tracker.ids else {}, before)
+
+
+def rebuild() -> None:
+    """Recompute every rollup from the base tables (after raw loads such as `flask demo-data`)."""
+    for model, query, keys, measures in TABLES:
+        db.session.execute(delete(model))
+        db.session.execute(insert(model).from_select(keys + measures, query(None)))
+    db.session.commit()
+
+
+def differences() -> list[tuple]:
+    """Cells where the stored rollups differ from a fresh computation (should always be empty)."""
+    fresh = contributions(None)
+    out = []
+    for model, _, keys, measures in TABLES:
+        stored = {}
+        columns = [model.__table__.c[k] for k in keys] + [type_coerce(model.__table__.c[m], BigInteger)
+                                                          for m in measures]
+        for row in db.session.execute(select(*columns)):
+            key = tuple(bool(v) if k == "synthetic" else v for k, v in zip(keys, row[:len(keys)]))
+            values = [int(v) for v in row[len(keys):]]
+            if any(values):
+                stored[key] = values
+        expected = {k: v for k, v in fresh[model].items() if any(v)}
+        for key in set(stored) | set(expected):
+            if stored.get(key) != expected.get(key):
+                out.append((model.__tablename__, key, stored.get(key), expected.get(key)))
+    return out
+
+

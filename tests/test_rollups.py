@@ -1,0 +1,122 @@
+"""Rollups stay exactly equal to the raw GROUP BY over the base tables, whatever the writes."""
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import wipe
+from helpers import etag, project_body
+from portfolio.extensions import db
+from portfolio.services import aggregates, rollups
+
+REGIONS = ["africa-middle-east", "asia-oceania", "americas", "europe"]
+PRIORITIES = ["cooperation", "irregular-migration", "migrants-rights", "regular-migration", "harmonization"]
+STATUSES = ["pipeline", "implementation", "closed"]
+CODES = [f"R-{i}" for i in range(5)]
+
+amount = st.decimals(min_value=0, max_value=10**9, places=2).map(str)
+year = st.integers(min_value=1999, max_value=2006)
+
+
+def _project(draw_code, region, priorities, status, start, length):
+    body = project_body(draw_code, region=region, status=status, countries=["AL"],
+                        priorities=[{"code": p} for p in priorities])
+    if start is not None:
+        body["start_date"] = f"{start}-01-01"
+        if length is not None:
+            body["end_date"] = f"{start + length}-12-31"
+    return body
+
+
+project_bodies = st.builds(_project, st.sampled_from(CODES), st.sampled_from(REGIONS),
+                           st.lists(st.sampled_from(PRIORITIES), min_size=1, max_size=3, unique=True),
+                           st.sampled_from(STATUSES), st.none() | year, st.none() | st.integers(0, 3))
+
+operations = st.one_of(
+    st.tuples(st.just("create"), project_bodies),
+    st.tuples(st.just("patch"), st.sampled_from(CODES), st.fixed_dictionaries({}, optional={
+        "region": st.sampled_from(REGIONS), "status": st.sampled_from(STATUSES),
+        "priorities": st.lists(st.sampled_from(PRIORITIES), min_size=1, max_size=3, unique=True).map(
+            lambda ps: [{"code": p} for p in ps])})),
+    st.tuples(st.just("line"), st.sampled_from(CODES), year, amount),
+    st.tuples(st.just("change-line"), st.sampled_from(CODES), amount),
+    st.tuples(st.just("delete-line"), st.sampled_from(CODES)),
+    st.tuples(st.just("delete"), st.sampled_from(CODES)),
+    st.tuples(st.just("bulk"), st.lists(project_bodies, min_size=1, max_size=3, unique_by=lambda b: b["code"])),
+)
+
+FILTERS = [{}, {"region": "europe"}, {"priority": "cooperation"}, {"status": "closed"}, {"synthetic": False},
+           {"year_from": 2001}, {"year_to": 2002}, {"year_from": 2000, "year_to": 2003, "priority": "harmonization"},
+           {"region": "americas", "status": "pipeline", "priority": "migrants-rights"}]
+
+
+def _run(client, op):
+    kind = op[0]
+    if kind == "create":
+        client.post("/api/v1/projects", json=op[1])
+    elif kind == "patch":
+        path = f"/api/v1/projects/{op[1]}"
+        response = client.get(path)
+        if response.status_code == 200 and op[2]:
+            client.patch(path, json=op[2], headers={"If-Match": response.headers["ETag"]})
+    elif kind == "line":
+        client.post(f"/api/v1/projects/{op[1]}/budget-lines", json={
+            "period_start": f"{op[2]}-01-01", "period_end": f"{op[2]}-12-31", "amount": op[3], "currency": "USD"})
+    elif kind in ("change-line", "delete-line"):
+        response = client.get(f"/api/v1/projects/{op[1]}/budget-lines")
+        if response.status_code == 200 and response.json:
+            path = f"/api/v1/projects/{op[1]}/budget-lines/{response.json[0]['id']}"
+            if kind == "change-line":
+                client.patch(path, json={"amount": op[2]}, headers={"If-Match": etag(client, path)})
+            else:
+                client.delete(path, headers={"If-Match": etag(client, path)})
+    elif kind == "delete":
+        path = f"/api/v1/projects/{op[1]}"
+        response = client.get(path)
+        if response.status_code == 200:
+            client.delete(path, headers={"If-Match": response.headers["ETag"]})
+    elif kind == "bulk":
+        client.post("/api/v1/projects/bulk?mode=upsert", json={"items": op[1]})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(operations, min_size=1, max_size=25))
+def test_rollups_equal_raw_group_by_after_random_writes(app, client, ops):
+    wipe(app)
+    for op in ops:
+        _run(client, op)
+    with app.app_context():
+        assert rollups.differences() == []
+        for args in FILTERS:
+            assert aggregates.reader(args).__class__ is aggregates.RollupReader
+            for dimension in ("region", "priority", "year", "status"):
+                assert aggregates.aggregate(dimension, args) == aggregates.aggregate(dimension, args,
+                                                                                     use_rollups=False), (
+                    dimension, args)
+            assert aggregates.region_priority(args) == aggregates.region_priority(args, use_rollups=False)
+        db.session.remove()
+
+
+def test_rollups_are_not_used_for_other_filters(app):
+    with app.app_context():
+        assert isinstance(aggregates.reader({"q": "x"}), aggregates.BaseReader)
+        assert isinstance(aggregates.reader({"country": "AL", "region": "europe"}), aggregates.BaseReader)
+        assert isinstance(aggregates.reader({"region": "europe", "synthetic": None}), aggregates.RollupReader)
+
+
+def test_rollups_rebuilt_after_demo_data(runner, app):
+    assert runner.invoke(args=["demo-data", "--projects", "50"]).exit_code == 0
+    with app.app_context():
+        assert rollups.differences() == []
+        assert aggregates.aggregate("region", {}) == aggregates.aggregate("region", {}, use_rollups=False)
+        db.session.remove()
+
+
+def test_rollups_cli_verify_and_rebuild(runner, app, client):
+    client.post("/api/v1/projects", json=project_body("V-1"))
+    assert runner.invoke(args=["rollups", "verify"]).exit_code == 0
+    with app.app_context():
+        db.session.execute(aggregates.RollupProject.__table__.delete())
+        db.session.commit()
+    broken = runner.invoke(args=["rollups", "verify"])
+    assert broken.exit_code == 1 and "differ" in broken.output
+    assert runner.invoke(args=["rollups", "rebuild"]).exit_code == 0
+    assert runner.invoke(args=["rollups", "verify"]).exit_code == 0
