@@ -1,7 +1,7 @@
 """flask-smorest wiring: problem+json errors, and pagination that also sends Link headers."""
 from urllib.parse import urlencode
 
-from flask import request
+from flask import g, request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 import http
@@ -29,9 +29,13 @@ class ProblemApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
-def _page_url(page: int, page_size: int) -> str:
+def _page_url(page: int, page_size: int, cursor: str | None = None) -> str:
     args = request.args.to_dict(flat=False)
-    args["page"] = [str(page)]
+    if cursor is None:
+        args["page"] = [str(page)]
+    else:
+        args.pop("page", None)
+        args["cursor"] = [cursor]
     args["page_size"] = [str(page_size)]
     return request.base_url + "?" + urlencode(args, doseq=True)
 
@@ -42,6 +46,14 @@ class ApiBlueprint(Blueprint):
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 25, "max_page_size": 200}
 
     def _set_pagination_metadata(self, page_params, result, headers):
+        cursors = g.pop("cursor_links", None)
+        if cursors is not None:
+            # Keyset pages have no page numbers: only cursor links and the total.
+            headers = headers or {}
+            headers["Link"] = ", ".join(f'<{_page_url(0, page_params.page_size, c)}>; rel="{rel}"'
+                                        for rel, c in cursors.items())
+            headers["X-Total-Count"] = str(page_params.item_count)
+            return result, headers
         result, headers = super()._set_pagination_metadata(page_params, result, headers)
         total = page_params.item_count
         size = page_params.page_size

@@ -1,5 +1,5 @@
 """Projects: list with filters, create, read, update with If-Match, delete."""
-from flask import url_for
+from flask import g, url_for
 from flask.views import MethodView
 
 from portfolio.api import idempotency
@@ -30,8 +30,17 @@ class Projects(MethodView):
     @blp.response(200, ProjectSchema(many=True))
     @blp.paginate()
     def get(self, args, pagination_parameters):
-        """List projects: filters, text search `q`, sorting, pagination (X-Total-Count and Link headers)."""
-        items, total = project_queries.list_projects(args, pagination_parameters.page, pagination_parameters.page_size)
+        """List projects: filters, text search `q`, sorting, pagination (X-Total-Count and Link headers).
+
+        Pages by offset (`page`) or, for deep pages at constant cost, by keyset (`cursor=first`, then the
+        cursors in the Link header)."""
+        if args.get("cursor"):
+            items, total, cursors = project_queries.list_projects_keyset(args, args["cursor"],
+                                                                         pagination_parameters.page_size)
+            g.cursor_links = cursors
+        else:
+            items, total = project_queries.list_projects(args, pagination_parameters.page,
+                                                         pagination_parameters.page_size)
         pagination_parameters.item_count = total
         return items
 

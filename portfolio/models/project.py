@@ -21,6 +21,11 @@ class Project(Base):
     __table_args__ = (
         CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="date_order"),
         CheckConstraint("budget_usd IS NULL OR budget_usd >= 0", name="budget_non_negative"),
+        # (sort key, id): the list's orderings and keyset pages read these indexes in order.
+        Index("ix_projects_title_id", "title", "id"),
+        Index("ix_projects_start_date_id", "start_date", "id"),
+        Index("ix_projects_budget_usd_id", "budget_usd", "id"),
+        Index("ix_projects_updated_at_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +46,7 @@ class Project(Base):
     budget_usd: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     # Optimistic locking: every UPDATE checks and bumps `version`, so a concurrent writer that
     # read an older version fails instead of overwriting (surfaced as 412 Precondition Failed).

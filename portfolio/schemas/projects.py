@@ -200,3 +200,6 @@ class ProjectFilterSchema(QuerySchema):
 class ProjectQuerySchema(ProjectFilterSchema):
     sort = fields.String(load_default="code", validate=validate.OneOf(SORT_KEYS + tuple(f"-{k}" for k in SORT_KEYS)),
                          metadata={"description": "Sort key, '-' prefix for descending; ties by id"})
+    cursor = fields.String(validate=validate.Length(min=1, max=500), metadata={
+        "description": "Keyset pagination: 'first', 'last', or a cursor from a Link header. Every page costs the "
+                       "same however deep; `page` is then ignored. Without it, `page` uses offsets."})

@@ -6,6 +6,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portfolio.extensions import db
+from portfolio.services import keyset
 from portfolio.models import (
     ActivityType,
     BudgetLine,
@@ -61,25 +62,49 @@ def project_filters(args: dict) -> list:
     return clauses
 
 
-def _order_by(sort: str):
-    descending = sort.startswith("-")
-    key = sort.lstrip("-")
-    column = {"title": Project.title, "code": Project.code, "start_date": Project.start_date,
-              "budget": Project.budget_usd, "updated_at": Project.updated_at}[key]
-    primary = column.desc() if descending else column.asc()
-    # Unknown (NULL) budgets and dates go last whichever the direction.
-    tie = Project.id.desc() if descending else Project.id.asc()
-    return [column.is_(None), primary, tie]
-
-
 def list_projects(args: dict, page: int, page_size: int) -> tuple[list[Project], int]:
+    """One page by offset (page numbers). Sorted by (key, id); unknown budgets and dates last."""
     clauses = project_filters(args)
     total = db.session.scalar(select(func.count(Project.id)).where(*clauses))
-    statement = (select(Project).where(*clauses).order_by(*_order_by(args.get("sort", "code")))
+    statement = (select(Project).where(*clauses).order_by(*keyset.order(args.get("sort", "code")))
                  .offset((page - 1) * page_size).limit(page_size).options(*eager_options()))
     projects = list(db.session.scalars(statement).unique())
     decorate(projects)
     return projects, total
+
+
+def list_projects_keyset(args: dict, cursor: str, page_size: int) -> tuple[list[Project], int, dict]:
+    """One page by cursor, and the cursors of the pages around it (first, last, prev, next)."""
+    sort = args.get("sort", "code")
+    clauses = project_filters(args)
+    total = db.session.scalar(select(func.count(Project.id)).where(*clauses))
+    direction, value, project_id = keyset.decode(cursor, sort)
+    backwards = direction in ("prev", "last")
+    statement = select(Project).where(*clauses)
+    if direction in ("next", "prev"):
+        statement = statement.where(keyset.after(sort, value, project_id, backwards))
+    # One row more than the page tells whether there is a page beyond it.
+    rows = list(db.session.scalars(statement.order_by(*keyset.order(sort, reverse=backwards))
+                                   .limit(page_size + 1).options(*eager_options())).unique())
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    if backwards:
+        rows.reverse()
+    decorate(rows)
+    key = sort.lstrip("-")
+    links = {"first": "first", "last": "last"}
+    if rows:
+        has_next = more if not backwards else direction == "prev"
+        has_prev = more if backwards else direction == "next"
+        if has_next:
+            links["next"] = keyset.encode("next", sort, _sort_value(rows[-1], key), rows[-1].id)
+        if has_prev:
+            links["prev"] = keyset.encode("prev", sort, _sort_value(rows[0], key), rows[0].id)
+    return rows, total, links
+
+
+def _sort_value(project: Project, key: str):
+    return getattr(project, {"budget": "budget_usd"}.get(key, key))
 
 
 def eager_options():
