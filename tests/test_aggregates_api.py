@@ -131,3 +131,26 @@ def test_aggregate_unknown_dimension_and_format_are_problems(client):
     response = client.get("/api/v1/aggregates/region?format=pdf")
     assert response.status_code == 422
     assert response.json["errors"][0]["pointer"] == "/format"
+
+
+def test_export_budget_lines_csv_has_every_line_with_exact_amounts(client):
+    create_project(client, "E-1")
+    add_line(client, "E-1", amount="0.10", donor="Donor, with comma")
+    add_line(client, "E-1", period_start="2004-01-01", period_end="2004-12-31", amount="1000.00", currency="EUR",
+             fx_rate="1.2345678901", fx_value_date="2004-01-02")
+    create_project(client, "E-2", region="americas", countries=["EC"])
+    add_line(client, "E-2", amount="99999999999.99")
+    response = client.get("/api/v1/exports/budget-lines")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="tcm-portfolio-budget-lines-')
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(r["project_code"], r["amount"], r["usd_amount"], r["fx_rate"]) for r in rows] == [
+        ("E-1", "0.10", "0.10", ""), ("E-1", "1000.00", "1234.57", "1.2345678901"),
+        ("E-2", "99999999999.99", "99999999999.99", "")]
+    assert rows[0]["donor"] == "Donor, with comma"
+    filtered = client.get("/api/v1/exports/budget-lines?region=americas").get_data(as_text=True)
+    assert filtered.count("\r\n") == 2
+
+
+def test_export_needs_finance_rights(app, client):
+    assert app.test_client().get("/api/v1/exports/budget-lines").status_code == 401

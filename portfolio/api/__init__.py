@@ -1,5 +1,6 @@
 def register_blueprints(api, app, limiter) -> None:
-    from portfolio.api import aggregates, budget_lines, bulk, docs, health, history, projects, reference, sync
+    from portfolio.api import (aggregates, budget_lines, bulk, docs, exports, health, history, projects, reference,
+                               sync)
     from portfolio.schemas.fields import DecimalString
 
     api.register_field(DecimalString, "string", "decimal")
@@ -7,6 +8,6 @@ def register_blueprints(api, app, limiter) -> None:
     limiter.exempt(docs.assets)
     limiter.limit(lambda: app.config["RATELIMIT_BULK"])(bulk.blp)
     # bulk before projects: its static /projects/bulk must not be read as a project code.
-    for module in (reference, bulk, projects, budget_lines, history, sync, aggregates, health):
+    for module in (reference, bulk, projects, budget_lines, history, sync, aggregates, exports, health):
         api.register_blueprint(module.blp)
     app.register_blueprint(docs.assets)
