@@ -73,6 +73,7 @@ def test_bulk_create_mode_refuses_existing_codes_upsert_updates_them(client, in_
     assert [c["budget_usd"] for c in project["countries"]] == ["50.00", "49.99"]
     history = client.get("/api/v1/projects/B-0000/history").json
     assert history[0]["action"] == "update" and "priorities" in history[0]["changed"]
+    assert history[0]["before"]["budget_usd"] == history[0]["after"]["budget_usd"] == "99.99"
 
 
 def test_bulk_limits_and_shape_are_checked(client):

@@ -5,7 +5,8 @@ come from budget lines, so every additive dimension sums to the portfolio total 
 """
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, exists, extract, func, literal, select
+from sqlalchemy import Integer, any_, case, exists, extract, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from portfolio.extensions import db
 from portfolio.models import (
@@ -69,18 +70,39 @@ def _cell(count, unknown, budget) -> dict:
     return {"project_count": count, "unknown_budget_count": unknown, "budget_usd": budget}
 
 
+IDS_INLINE_LIMIT = 20000
+
+
 class BaseReader:
-    """GROUP BY over the base tables: any filter."""
+    """GROUP BY over the base tables: any filter.
+
+    The filters are evaluated once, into the set of matching project ids, which every grouped query
+    then reads by primary key (the filter may be a text search over every project).
+    """
 
     def __init__(self, args):
         self.args = args
+        self._ids = None
+
+    def restrict(self, statement, project_id_column):
+        clauses = project_filters(self.args)
+        if not clauses:
+            return statement
+        if self._ids is None:
+            found = db.session.scalars(select(Project.id).where(*clauses).limit(IDS_INLINE_LIMIT + 1)).all()
+            self._ids = found if len(found) <= IDS_INLINE_LIMIT else False
+        if self._ids is False:  # too many to pass inline: let the database join the filter
+            return scope(statement, project_id_column, self.args)
+        if db.session.get_bind().dialect.name == "postgresql":
+            return statement.where(project_id_column == any_(literal(self._ids, ARRAY(Integer))))
+        return statement.where(project_id_column.in_(self._ids))
 
     def _grouped(self, keys, project_id, budget, *, joins=(), distinct=False):
         count = func.count(func.distinct(project_id)) if distinct else func.count(project_id)
         statement = select(*keys, count, _unknown(budget), func.sum(budget))
         for target, on in joins:
             statement = statement.join(target, on)
-        statement = scope(statement.group_by(*keys), project_id, self.args)
+        statement = self.restrict(statement.group_by(*keys), project_id)
         n = len(keys)
         return {(row[0] if n == 1 else tuple(row[:n])): tuple(row[n:]) for row in db.session.execute(statement)}
 
@@ -100,15 +122,15 @@ class BaseReader:
         return {int(k): v for k, v in found.items()}
 
     def totals(self):
-        statement = scope(select(func.count(Project.id), _unknown(Project.budget_usd), func.sum(Project.budget_usd)),
-                          Project.id, self.args)
+        statement = self.restrict(select(func.count(Project.id), _unknown(Project.budget_usd),
+                                         func.sum(Project.budget_usd)), Project.id)
         return db.session.execute(statement).one()
 
     def without(self, link_model):
         """Projects (in scope) with no row in `link_model`: count, unknown, budget."""
         statement = select(func.count(Project.id), _unknown(Project.budget_usd), func.sum(Project.budget_usd)).where(
             ~exists().where(link_model.project_id == Project.id))
-        return db.session.execute(scope(statement, Project.id, self.args)).one()
+        return db.session.execute(self.restrict(statement, Project.id)).one()
 
 
 ROLLUP_FILTERS = {"region", "priority", "status", "synthetic", "year_from", "year_to"}
@@ -186,12 +208,17 @@ def totals(args, use_rollups: bool = True) -> dict:
 
 
 def _vocabulary(model):
-    return [(row.id, row.code, row.name) for row in db.session.scalars(select(model).order_by(model.position))]
+    """(id, code, name) in the vocabulary's order; read once per unit of work."""
+    cache = db.session.info.setdefault("vocabulary", {})
+    if model not in cache:
+        cache[model] = [(row.id, row.code, row.name) for row in db.session.scalars(select(model).order_by(
+            model.position))]
+    return cache[model]
 
 
-def _rows(dimension: str, args: dict, use_rollups: bool = True) -> list[dict]:
-    source = reader(args, use_rollups)
-    base = BaseReader(args)
+def _rows(dimension: str, args: dict, use_rollups: bool = True, source=None) -> list[dict]:
+    source = source or reader(args, use_rollups)
+    base = source if isinstance(source, BaseReader) else BaseReader(args)
     rows: list[tuple] = []  # (key, label, (count, unknown, budget))
     if dimension == "region":
         found = source.projects_by("region_id")
@@ -261,8 +288,14 @@ def _shares(rows: list[dict], total: Decimal | None, additive: bool) -> None:
 
 
 def aggregate(dimension: str, args: dict, use_rollups: bool = True) -> dict:
-    rows = _rows(dimension, args, use_rollups)
-    total = totals(args, use_rollups)
+    source = reader(args, use_rollups)
+    rows = _rows(dimension, args, source=source)
+    if dimension in ("region", "status"):
+        # Each project is in exactly one row: the total is the sum of the rows, no second scan.
+        total = _cell(sum(r["project_count"] for r in rows), sum(r["unknown_budget_count"] for r in rows),
+                      sum((r["budget_usd"] for r in rows if r["budget_usd"] is not None), ZERO))
+    else:
+        total = _cell(*source.totals())
     additive, counts_additive = ADDITIVE[dimension]
     _shares(rows, total["budget_usd"], additive)
     return {"dimension": dimension, "additive": additive, "counts_additive": counts_additive,
@@ -270,10 +303,11 @@ def aggregate(dimension: str, args: dict, use_rollups: bool = True) -> dict:
 
 
 def region_priority(args: dict, use_rollups: bool = True) -> dict:
-    found = {key: _cell(*values) for key, values in reader(args, use_rollups).region_priorities().items()}
+    source = reader(args, use_rollups)
+    found = {key: _cell(*values) for key, values in source.region_priorities().items()}
     regions, priorities = _vocabulary(Region), _vocabulary(Priority)
-    by_region = {row["key"]: row for row in _rows("region", args, use_rollups)}
-    by_priority = {row["key"]: row for row in _rows("priority", args, use_rollups)}
+    by_region = {row["key"]: row for row in _rows("region", args, source=source)}
+    by_priority = {row["key"]: row for row in _rows("priority", args, source=source)}
     empty = _cell(0, 0, None)
     out_rows = []
     for region_id, region_code, region_name in regions:
@@ -290,4 +324,4 @@ def region_priority(args: dict, use_rollups: bool = True) -> dict:
     return {"dimension": "region-priority", "additive": True,
             "note": "Cells attribute each project's budget to its priorities by share (largest remainder, in cents): "
                     "cells sum to their row (region) and column (priority) totals, which sum to the total.",
-            "rows": out_rows, "columns": columns, "total": totals(args, use_rollups)}
+            "rows": out_rows, "columns": columns, "total": _cell(*source.totals())}

@@ -43,3 +43,17 @@ def sync_sequence(connection, table: str) -> None:
         connection.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"(SELECT COALESCE(MAX(id), 1) FROM {table}), (SELECT COUNT(*) > 0 FROM {table}))"))
+
+
+def allocate_ids(connection, table: str, count: int) -> list[int]:
+    """Ids for rows about to be inserted with explicit ids, safe against concurrent writers."""
+    if count == 0:
+        return []
+    if connection.dialect.name == "postgresql":
+        return list(connection.execute(text(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"), {"n": count})
+            .scalars())
+    # SQLite has one writer at a time: an (empty) write takes the lock before MAX(id) is read.
+    connection.execute(text(f"DELETE FROM {table} WHERE 0"))
+    first = next_id(connection, table)
+    return list(range(first, first + count))

@@ -1,14 +1,14 @@
 """Bulk create/upsert of projects: everything is validated first, every bad field of every row is
 reported with its JSON pointer, and the writes are set-based statements in one transaction."""
+import json
 from decimal import Decimal
 
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from portfolio.errors import ProblemError, field_error, flatten_messages
 from portfolio.extensions import db
 from portfolio.models import (
-    AuditEvent,
     Priority,
     Project,
     ProjectActivityType,
@@ -21,6 +21,7 @@ from portfolio.money import allocate, from_cents, to_cents
 from portfolio.schemas.projects import ProjectCreateSchema
 from portfolio.services import rollups
 from portfolio.services.allocation import equal_shares
+from portfolio.services.bulk import allocate_ids, insert_rows
 from portfolio.services.projects import resolve_links
 from portfolio.services.vocabulary import Vocabulary
 
@@ -100,13 +101,13 @@ def _write(loaded, existing, vocab, actor, touched) -> list[dict]:
     now = utcnow()
     before = _snapshots([existing[d["code"]][0] for d in loaded if d["code"] in existing], vocab)
     new_rows = [d for d in loaded if d["code"] not in existing]
+    connection = db.session.connection()
     ids: dict[str, int] = {}
     if new_rows:
-        returned = db.session.execute(
-            insert(Project).returning(Project.id, Project.code, sort_by_parameter_order=True),
-            [{**_project_values(d, vocab), "code": d["code"], "source": "api", "synthetic": False, "version": 1,
-              "budget_usd": None, "created_at": now, "updated_at": now} for d in new_rows])
-        ids.update({code: id_ for id_, code in returned})
+        new_ids = allocate_ids(connection, "projects", len(new_rows))
+        ids.update({d["code"]: id_ for d, id_ in zip(new_rows, new_ids)})
+        insert_rows(connection, "projects", PROJECT_COLUMNS, [
+            (ids[d["code"]], d["code"], *_project_row(d, vocab), "api", False, None, 1, now, now) for d in new_rows])
     updates = [d for d in loaded if d["code"] in existing]
     if updates:
         for d in updates:
@@ -132,6 +133,16 @@ def _write(loaded, existing, vocab, actor, touched) -> list[dict]:
             for i, d in enumerate(loaded)]
 
 
+PROJECT_COLUMNS = ["id", "code", "title", "acronym", "description", "status", "start_date", "end_date",
+                   "post_emergency", "region_id", "source", "synthetic", "budget_usd", "version", "created_at",
+                   "updated_at"]
+
+
+def _project_row(data: dict, vocab: Vocabulary) -> tuple:
+    values = _project_values(data, vocab)
+    return tuple(values[name] for name in PROJECT_COLUMNS[2:10])
+
+
 def _project_values(data: dict, vocab: Vocabulary) -> dict:
     values = {name: data.get(name) for name in SCALARS}
     values["region_id"] = vocab.regions[data["region"]].id
@@ -149,27 +160,26 @@ def _shares(data: dict, vocab: Vocabulary) -> list[tuple[Priority, Decimal]]:
 
 
 def _insert_links(loaded, ids, budgets, vocab) -> None:
+    """Link rows in storage form (shares in hundredths of a percent, budgets in cents)."""
     priorities, countries, activities, rcps = [], [], [], []
     for data in loaded:
         project_id = ids[data["code"]]
         budget = budgets.get(data["code"])
         cents = None if budget is None else to_cents(budget)
-        shares = _shares(data, vocab)
-        ordered = sorted(shares, key=lambda pair: pair[0].position)
-        amounts = allocate(cents, [to_cents(s) for _, s in ordered]) if cents is not None else [None] * len(ordered)
-        priorities += [{"project_id": project_id, "priority_id": p.id, "share": s, "budget_usd": from_cents(a)}
-                       for (p, s), a in zip(ordered, amounts)]
+        ordered = sorted(_shares(data, vocab), key=lambda pair: pair[0].position)
+        weights = [to_cents(s) for _, s in ordered]
+        amounts = allocate(cents, weights) if cents is not None else [None] * len(ordered)
+        priorities += [(project_id, p.id, w, a) for (p, _), w, a in zip(ordered, weights, amounts)]
         codes = sorted(data.get("countries") or [])
         amounts = allocate(cents, [1] * len(codes)) if cents is not None and codes else [None] * len(codes)
-        countries += [{"project_id": project_id, "country_code": c, "budget_usd": from_cents(a)}
-                      for c, a in zip(codes, amounts)]
-        activities += [{"project_id": project_id, "activity_type_id": vocab.activity_types[c].id}
-                       for c in data.get("activity_types") or []]
-        rcps += [{"project_id": project_id, "rcp_id": vocab.rcps[c].id} for c in data.get("rcps") or []]
-    for model, rows in ((ProjectPriority, priorities), (ProjectCountry, countries),
-                        (ProjectActivityType, activities), (ProjectRcp, rcps)):
-        if rows:
-            db.session.execute(insert(model), rows)
+        countries += [(project_id, c, a) for c, a in zip(codes, amounts)]
+        activities += [(project_id, vocab.activity_types[c].id) for c in data.get("activity_types") or []]
+        rcps += [(project_id, vocab.rcps[c].id) for c in data.get("rcps") or []]
+    connection = db.session.connection()
+    insert_rows(connection, "project_priorities", ["project_id", "priority_id", "share", "budget_usd"], priorities)
+    insert_rows(connection, "project_countries", ["project_id", "country_code", "budget_usd"], countries)
+    insert_rows(connection, "project_activity_types", ["project_id", "activity_type_id"], activities)
+    insert_rows(connection, "project_rcps", ["project_id", "rcp_id"], rcps)
 
 
 def _snapshot_from_data(data: dict, vocab: Vocabulary, budget) -> dict:
@@ -206,7 +216,7 @@ def _snapshots(project_ids: list[int], vocab: Vocabulary) -> dict[int, dict]:
                 "end_date": _s(p["end_date"]), "post_emergency": bool(p["post_emergency"]),
                 "synthetic": bool(p["synthetic"]), "source": p["source"], "countries": [], "priorities": [],
                 "activity_types": [], "rcps": [],
-                "budget_usd": _s(from_cents(p["budget_usd"]) if p["budget_usd"] is not None else None)}
+                "budget_usd": _s(p["budget_usd"])}
         for pid, cc in db.session.execute(select(ProjectCountry.project_id, ProjectCountry.country_code)
                                           .where(ProjectCountry.project_id.in_(chunk))):
             out[pid]["countries"].append(cc)
@@ -235,10 +245,8 @@ def _audit(loaded, ids, existing, before, actor, now, vocab) -> None:
         code = data["code"]
         project_id = ids[code]
         budget = existing[code][1] if code in existing else None
-        rows.append({"at": now, "actor": actor, "action": "update" if code in existing else "create",
-                     "entity": "project", "entity_id": code, "project_code": code,
-                     "before": before.get(project_id) if code in existing else None,
-                     "after": _snapshot_from_data(data, vocab, budget)})
-    db.session.execute(insert(AuditEvent), rows)
-
-
+        rows.append((now, actor, "update" if code in existing else "create", "project", code, code,
+                     json.dumps(before.get(project_id)) if code in existing else None,
+                     json.dumps(_snapshot_from_data(data, vocab, budget))))
+    insert_rows(db.session.connection(), "audit_events",
+                ["at", "actor", "action", "entity", "entity_id", "project_code", "before", "after"], rows)
