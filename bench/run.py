@@ -128,7 +128,9 @@ class Engine:
 
     def connect(self):
         if self.name == "sqlite":
-            return sqlite3.connect(self.sqlite_path)
+            conn = sqlite3.connect(self.sqlite_path)
+            conn.execute("PRAGMA foreign_keys=ON")  # as the app's own connections
+            return conn
         return psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{PG_DB}", autocommit=True)
 
 
@@ -327,6 +329,8 @@ def raw_executemany(engine: Engine, conn, items: list[dict]) -> float:
         conn.commit()
     elapsed = time.perf_counter() - start
     # Leave the data set as it was (the raw rows bypass the rollups and the audit trail).
+    for table in ("project_priorities", "project_countries", "project_activity_types"):
+        cursor.execute(f"DELETE FROM {table} WHERE project_id >= {first_id}")
     cursor.execute(f"DELETE FROM projects WHERE id >= {first_id} AND code LIKE 'RAW-%'")
     if engine.name == "sqlite":
         conn.commit()
@@ -429,7 +433,8 @@ def peer_datasette(engine: Engine, server: Server, token: str, seconds: float, c
 def run_engine(name: str, args) -> dict:
     engine = Engine(name)
     engine.reset()
-    env = {**os.environ, "DATABASE_URL": engine.url, "RATELIMIT_DISABLED": "1", "FLASK_APP": "wsgi"}
+    env = {**os.environ, "DATABASE_URL": engine.url, "RATELIMIT_DISABLED": "1", "FLASK_APP": "wsgi",
+           "LOG_LEVEL": "WARNING"}  # one JSON line per request would flood the table
     report: dict = {"engine": name}
     flask(env, "db", "upgrade")
     flask(env, "seed")

@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
-    from portfolio import cli, errors, hardening, models  # noqa: F401  (models register tables for Alembic)
+    from portfolio import cli, errors, hardening, models, observability  # noqa: F401  (models register tables)
     from portfolio.api import register_blueprints
     from portfolio.extensions import api, cors, db, migrate
 
@@ -40,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # One limiter per app: Flask-Limiter keeps the first app's default limits on a shared instance.
     limiter = Limiter(key_func=hardening.rate_limit_key, app=app)
     register_blueprints(api, app, limiter)
+    observability.register(app)
     hardening.register(app)
     errors.register(app)
     cli.register(app)

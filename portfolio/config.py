@@ -40,6 +40,8 @@ def load(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret"),
         # Local demo only: lets GET requests through without a token. Writes always need one.
         "OPEN_READS": _flag("OPEN_READS"),
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("IDEMPOTENCY_TTL_HOURS", "24")),
         "IDEMPOTENCY_LOCK_SECONDS": int(os.environ.get("IDEMPOTENCY_LOCK_SECONDS", "60")),
         # Flask-Limiter: in memory unless RATELIMIT_STORAGE_URI names Redis (redis://127.0.0.1:6379).

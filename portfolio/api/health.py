@@ -5,6 +5,7 @@ from sqlalchemy import text
 from portfolio.api.base import ApiBlueprint
 from portfolio.errors import ProblemError
 from portfolio.extensions import db
+from portfolio.observability import metrics_response
 
 blp = ApiBlueprint("health", __name__, description="Liveness and readiness probes")
 
@@ -36,3 +37,12 @@ class Ready(MethodView):
             raise ProblemError(503, "The database is not reachable.", type_="service-unavailable",
                                headers={"Retry-After": "5"})
         return {"status": "ready"}
+
+
+@blp.route("/metrics")
+class Metrics(MethodView):
+    @blp.doc(security=[])
+    @blp.response(200, description="Prometheus text exposition format", content_type="text/plain")
+    def get(self):
+        """Prometheus metrics: request counts by endpoint and status, latency histograms."""
+        return metrics_response()

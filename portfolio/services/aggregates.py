@@ -80,9 +80,9 @@ class BaseReader:
     then reads by primary key (the filter may be a text search over every project).
     """
 
-    def __init__(self, args):
+    def __init__(self, args, prefetch: bool = True):
         self.args = args
-        self._ids = None
+        self._ids = None if prefetch else False
 
     def restrict(self, statement, project_id_column):
         clauses = project_filters(self.args)
@@ -199,8 +199,12 @@ class RollupReader:
         return self.priorities().get(None)
 
 
-def reader(args, use_rollups: bool = True):
-    return RollupReader(args) if use_rollups and RollupReader.serves(args) else BaseReader(args)
+def reader(args, use_rollups: bool = True, queries: int = 2):
+    """The rollups when they can answer; else the base tables, whose filter is evaluated once up
+    front when several queries will reuse it (one query is better left to the planner)."""
+    if use_rollups and RollupReader.serves(args):
+        return RollupReader(args)
+    return BaseReader(args, prefetch=queries > 1)
 
 
 def totals(args, use_rollups: bool = True) -> dict:
@@ -288,7 +292,7 @@ def _shares(rows: list[dict], total: Decimal | None, additive: bool) -> None:
 
 
 def aggregate(dimension: str, args: dict, use_rollups: bool = True) -> dict:
-    source = reader(args, use_rollups)
+    source = reader(args, use_rollups, queries=1 if dimension in ("region", "status") else 2)
     rows = _rows(dimension, args, source=source)
     if dimension in ("region", "status"):
         # Each project is in exactly one row: the total is the sum of the rows, no second scan.

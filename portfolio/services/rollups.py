@@ -1,14 +1,16 @@
 """Keeping the rollup tables exact.
 
 A project's contribution to every rollup cell is computed by the same GROUP BY statements that
-rebuild the tables from scratch. A write takes the contributions of the projects it touches before
-and after the change, in its own transaction, and adds the difference to the cells (an upsert that
-increments), so the rollups never drift from the base tables.
+rebuild the tables from scratch. A write subtracts the contributions of the projects it touches
+before the change and adds them back after it, in its own transaction and inside the database (an
+upsert that increments), so the rollups never drift from the base tables.
 """
 from contextlib import contextmanager
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Integer, case, cast, delete, extract, func, insert, literal, select, type_coerce, union_all
+from sqlalchemy import (BigInteger, Integer, any_, case, cast, delete, extract, func, insert, literal, select, true,
+                        type_coerce, union_all)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -34,8 +36,15 @@ def _cents_sum(column):
     return type_coerce(func.coalesce(func.sum(type_coerce(column, BigInteger)), 0), BigInteger)
 
 
+def id_filter(column, ids):
+    """`column IN ids`, as one array parameter on PostgreSQL (no limit on how many)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(ids), ARRAY(Integer)))
+    return column.in_(list(ids))
+
+
 def _restrict(statement, ids):
-    return statement if ids is None else statement.where(Project.id.in_(ids))
+    return statement if ids is None else statement.where(id_filter(Project.id, ids))
 
 
 def _project_query(ids):
@@ -111,36 +120,6 @@ def contributions(ids=None) -> dict:
     return out
 
 
-def _upsert(model, keys, measures, rows):
-    table = model.__table__
-    dialect = db.session.get_bind().dialect.name
-    statement = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c[k] for k in keys],
-        set_={m: table.c[m] + getattr(statement.excluded, m) for m in measures})
-    # Raw cents go straight to the BIGINT columns: bind through the table's integer storage.
-    db.session.connection().execute(statement, rows)
-
-
-def apply(after: dict, before: dict) -> None:
-    for model, _, keys, measures in TABLES:
-        new, old = after.get(model, {}), before.get(model, {})
-        rows = []
-        for key in sorted(set(new) | set(old), key=repr):  # one order for every writer: no deadlocks
-            delta = [a - b for a, b in zip(new.get(key, [0] * len(measures)), old.get(key, [0] * len(measures)))]
-            if any(delta):
-                rows.append({**dict(zip(keys, key)), **dict(zip(measures, delta))})
-        if rows:
-            _upsert(model, keys, measures, [_storage(model, row) for row in rows])
-
-
-def _storage(model, row: dict) -> dict:
-    # budget_usd is a ScaledDecimal: hand it Decimal dollars so it stores the exact cents again.
-    if "budget_usd" in row:
-        row = dict(row, budget_usd=Decimal(row["budget_usd"]).scaleb(-2))
-    return row
-
-
 class Tracker:
     def __init__(self, ids):
         self.ids = set(ids)
@@ -149,15 +128,44 @@ class Tracker:
         self.ids.add(project_id)
 
 
+SQLITE_IDS_PER_STATEMENT = 30000  # below SQLite's 32,766 bound parameters
+
+
+def add_contributions(ids, sign: int) -> None:
+    """Add (sign=+1) or remove (sign=-1) the projects' current contributions to every rollup cell,
+    in the database: INSERT ... SELECT ... ON CONFLICT DO UPDATE SET m = m + excluded.m."""
+    ids = sorted(ids)
+    if not ids:
+        return
+    dialect = db.session.get_bind().dialect.name
+    step = len(ids) if dialect == "postgresql" else SQLITE_IDS_PER_STATEMENT
+    for start in range(0, len(ids), step):
+        chunk = ids[start:start + step]
+        for model, query, keys, measures in TABLES:
+            source = query(chunk).subquery()
+            columns = list(source.c)
+            rows = (select(*columns[:len(keys)], *[column * sign for column in columns[len(keys):]])
+                    # WHERE: SQLite's upsert needs one after a SELECT; ORDER BY: every writer locks the
+                    # cells in the same order, so concurrent writers cannot deadlock.
+                    .where(true()).order_by(*columns[:len(keys)]))
+            table = model.__table__
+            statement = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+                         ).from_select(keys + measures, rows)
+            statement = statement.on_conflict_do_update(
+                index_elements=[table.c[k] for k in keys],
+                set_={m: table.c[m] + getattr(statement.excluded, m) for m in measures})
+            db.session.execute(statement)
+
+
 @contextmanager
 def tracked(project_ids=()):
     """Wrap a write: the rollups move by exactly the change in the touched projects' contributions."""
     tracker = Tracker(project_ids)
     db.session.flush()
-    before = contributions(tracker.ids) if tracker.ids else {}
+    add_contributions(tracker.ids, -1)
     yield tracker
     db.session.flush()
-    apply(contributions(tracker.ids) if tracker.ids else {}, before)
+    add_contributions(tracker.ids, +1)
 
 
 def rebuild() -> None:
