@@ -119,3 +119,16 @@ def test_bulk_with_idempotency_key_runs_once(client, in_app):
         response = client.post("/api/v1/projects/bulk", json={"items": items(3)}, headers={"Idempotency-Key": "b"})
         assert response.json["created"] == 3
     assert count(in_app) == 3
+
+
+def test_bulk_csv_that_is_not_utf8_or_not_csv_is_422_not_500(client, in_app):
+    import io
+    png = b"\x89PNG\r\n\x1a\n\x00\x00"
+    response = client.post("/api/v1/projects/bulk", data={"file": (io.BytesIO(png), "p.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "UTF-8" in response.json["detail"]
+    response = client.post("/api/v1/projects/bulk", data=png, content_type="text/csv")
+    assert response.status_code == 422
+    response = client.post("/api/v1/projects/bulk", data=b"code,title,region\nA,\x00B,europe\n", content_type="text/csv")
+    assert response.status_code == 422
+    assert count(in_app) == 0

@@ -1,9 +1,13 @@
 def register_blueprints(api, app, limiter) -> None:
     from portfolio.api import (aggregates, budget_lines, bulk, docs, exports, health, history, projects, reference,
                                sync)
+    from portfolio.api.base import ProjectCodeConverter
     from portfolio.schemas.fields import DecimalString
 
     api.register_field(DecimalString, "string", "decimal")
+    app.url_map.converters["project_code"] = ProjectCodeConverter
+    api.register_converter(ProjectCodeConverter, lambda converter: {
+        "type": "string", "pattern": "^(?!bulk$)[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"})
     limiter.exempt(health.blp)
     limiter.exempt(docs.assets)
     limiter.limit(lambda: app.config["RATELIMIT_BULK"])(bulk.blp)

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from flask import g, request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
+from werkzeug.routing import BaseConverter
 import http
 
 from portfolio.errors import PROBLEM_JSON, http_exception_to_problem
@@ -40,6 +41,12 @@ def _page_url(page: int, page_size: int, cursor: str | None = None) -> str:
     return request.base_url + "?" + urlencode(args, doseq=True)
 
 
+class ProjectCodeConverter(BaseConverter):
+    """A project code in a URL. "bulk" is reserved, so /projects/bulk is never read as a project."""
+
+    regex = r"(?!bulk(?:/|$))[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+
+
 class ApiBlueprint(Blueprint):
     """Blueprint whose paginated responses carry X-Total-Count and RFC 8288 Link headers too."""
 
@@ -66,3 +73,12 @@ class ApiBlueprint(Blueprint):
         headers["Link"] = ", ".join(links)
         headers["X-Total-Count"] = str(total)
         return result, headers
+
+    def _document_pagination_metadata(self, spec, resp_doc):
+        # The headers are text: X-Pagination carries JSON, so it is documented as a string.
+        resp_doc.setdefault("headers", {}).update({
+            "X-Pagination": {"description": "Pagination metadata as JSON (offset pages; absent with cursor=)",
+                             "schema": {"type": "string"}},
+            "X-Total-Count": {"description": "Items matching the filters", "schema": {"type": "integer"}},
+            "Link": {"description": "RFC 8288 links: first, last, prev, next", "schema": {"type": "string"}},
+        })

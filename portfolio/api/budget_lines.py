@@ -14,7 +14,7 @@ protect(blp, {"GET": "read", "POST": "create", "PATCH": "edit", "DELETE": "edit"
 idempotency.enable(blp)
 
 
-@blp.route("/projects/<string:code>/budget-lines")
+@blp.route("/projects/<project_code:code>/budget-lines")
 class BudgetLines(MethodView):
     @blp.response(200, BudgetLineSchema(many=True))
     @blp.paginate()
@@ -35,7 +35,7 @@ class BudgetLines(MethodView):
         return line, {"Location": url_for("budget_lines.BudgetLineDetail", code=code, line_id=line.id)}
 
 
-@blp.route("/projects/<string:code>/budget-lines/<int:line_id>")
+@blp.route("/projects/<project_code:code>/budget-lines/<int:line_id>")
 class BudgetLineDetail(MethodView):
     @blp.etag
     @blp.response(200, BudgetLineSchema)

@@ -22,12 +22,12 @@ CSV_TYPES = ("text/csv", "application/csv")
 def _items():
     mimetype = request.mimetype
     if mimetype in CSV_TYPES:
-        return bulk_csv.parse(request.get_data(as_text=True))
+        return bulk_csv.parse(request.get_data())
     if mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
             raise ProblemError(422, "Upload the CSV as the form field `file`.", type_="validation-error")
-        return bulk_csv.parse(upload.read().decode("utf-8-sig"))
+        return bulk_csv.parse(upload.read())
     try:
         body = json.loads(request.get_data(as_text=True) or "null")
     except ValueError as exc:

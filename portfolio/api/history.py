@@ -10,7 +10,7 @@ blp = ApiBlueprint("history", __name__, url_prefix="/api/v1", description="Who c
 protect(blp, {"GET": "read"})
 
 
-@blp.route("/projects/<string:code>/history")
+@blp.route("/projects/<project_code:code>/history")
 class ProjectHistory(MethodView):
     @blp.response(200, AuditEventSchema(many=True))
     @blp.paginate()

@@ -55,7 +55,7 @@ class Projects(MethodView):
         return _out(project), {"Location": url_for("projects.ProjectDetail", code=project.code)}
 
 
-@blp.route("/projects/<string:code>")
+@blp.route("/projects/<project_code:code>")
 class ProjectDetail(MethodView):
     @blp.etag
     @blp.response(200, ProjectSchema)

@@ -33,7 +33,7 @@ class BudgetLineWriteSchema(StrictSchema):
                            metadata={"description": "Decimal string, at most 2 places, in `currency`",
                                      "example": "125000.00"})
     currency = fields.String(required=True, validate=[validate.Length(equal=3), _currency],
-                             metadata={"description": "ISO 4217 code", "example": "USD"})
+                             metadata={"description": "ISO 4217 code", "example": "USD", "pattern": "^[A-Za-z]{3}$"})
     fx_rate = DecimalString(10, allow_none=True, low=Decimal(0), low_exclusive=True, high=MAX_RATE,
                             metadata={"description": "USD per one unit of `currency`; required unless USD. The USD "
                                                      "amount is amount x fx_rate rounded half-up to the cent."})

@@ -20,7 +20,11 @@ class DecimalString(fields.Field):
 
     def __init__(self, places: int, *, allow_numbers: bool = False, low: Decimal | None = None,
                  high: Decimal | None = None, low_exclusive: bool = False, **kwargs):
-        super().__init__(**kwargs)
+        metadata = kwargs.pop("metadata", {})
+        if not allow_numbers:
+            # What the OpenAPI document can say of it (domain ranges are checked on load).
+            metadata = {"pattern": rf"^-?[0-9]+(\.[0-9]{{1,{places}}})?$", **metadata}
+        super().__init__(metadata=metadata, **kwargs)
         self.places = places
         self.allow_numbers = allow_numbers
         self.low, self.high, self.low_exclusive = low, high, low_exclusive

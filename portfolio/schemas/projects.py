@@ -9,8 +9,8 @@ from portfolio.models import PROJECT_STATUSES
 from portfolio.schemas.fields import DecimalString
 from portfolio.schemas.reference import QuerySchema
 
-CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-CODE_HELP = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+CODE = re.compile(r"^(?!bulk$)[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+CODE_HELP = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (not the reserved 'bulk')"
 
 
 class StrictSchema(Schema):

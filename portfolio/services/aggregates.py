@@ -91,7 +91,9 @@ class BaseReader:
         if self._ids is None:
             found = db.session.scalars(select(Project.id).where(*clauses).limit(IDS_INLINE_LIMIT + 1)).all()
             self._ids = found if len(found) <= IDS_INLINE_LIMIT else False
-        if self._ids is False:  # too many to pass inline: let the database join the filter
+        if self._ids is False:  # one query, or too many ids to pass: let the database apply the filter
+            if project_id_column is Project.id and not statement.get_final_froms()[1:]:
+                return statement.where(*clauses)  # a query over projects alone: filter it directly
             return scope(statement, project_id_column, self.args)
         if db.session.get_bind().dialect.name == "postgresql":
             return statement.where(project_id_column == any_(literal(self._ids, ARRAY(Integer))))

@@ -25,7 +25,22 @@ def _split(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
-def parse(text: str) -> list[dict]:
+def _bad_file(message: str) -> ProblemError:
+    return ProblemError(422, message, type_="validation-error", errors=[field_error("/", message, "csv")])
+
+
+def parse(data: bytes) -> list[dict]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _bad_file(f"The CSV is not UTF-8 (byte {exc.start}).") from exc
+    try:
+        return _parse(text)
+    except csv.Error as exc:
+        raise _bad_file(f"The CSV cannot be read: {exc}.") from exc
+
+
+def _parse(text: str) -> list[dict]:
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     unknown = [name for name in header if name not in COLUMNS]

@@ -1,0 +1,52 @@
+"""Request ids, JSON logs, metrics, and the fixes Schemathesis led to."""
+import json
+import logging
+
+from helpers import create_project, project_body
+from portfolio.observability import JsonFormatter, RequestIdFilter
+
+
+def test_request_id_is_returned_and_a_sane_incoming_one_is_kept(client):
+    generated = client.get("/api/v1/regions").headers["X-Request-ID"]
+    assert len(generated) == 32
+    assert client.get("/api/v1/regions", headers={"X-Request-ID": "trace-42"}).headers["X-Request-ID"] == "trace-42"
+    unsafe = client.get("/api/v1/regions", headers={"X-Request-ID": "bad id <script>"})
+    assert unsafe.headers["X-Request-ID"] != "bad id <script>" and len(unsafe.headers["X-Request-ID"]) == 32
+
+
+def test_access_log_is_one_json_object_with_the_request_id(app, client, caplog):
+    handler = logging.StreamHandler()
+    formatter, request_filter = JsonFormatter(), RequestIdFilter()
+    with caplog.at_level(logging.INFO, logger="portfolio.access"):
+        response = client.get("/api/v1/regions", headers={"X-Request-ID": "log-check"})
+    records = [r for r in caplog.records if r.name == "portfolio.access"]
+    assert records
+    request_filter.filter(records[-1])
+    entry = json.loads(formatter.format(records[-1]))
+    assert entry["request_id"] == "log-check" == response.headers["X-Request-ID"]
+    assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/api/v1/regions", 200)
+    assert handler  # the same formatter and filter are installed by configure_logging()
+
+
+def test_metrics_count_requests_by_endpoint_and_status(client):
+    client.get("/api/v1/regions")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'tcm_http_requests_total{endpoint="/api/v1/regions",method="GET",status="200"}' in text
+    assert "tcm_http_request_duration_seconds_bucket" in text
+
+
+def test_bulk_path_is_not_a_project_code(client):
+    allow = client.options("/api/v1/projects/bulk").headers["Allow"]
+    assert set(allow.split(", ")) == {"POST", "OPTIONS"}
+    assert client.get("/api/v1/projects/bulk").status_code == 405
+    response = client.post("/api/v1/projects", json=project_body("bulk"))
+    assert response.status_code == 422 and response.json["errors"][0]["pointer"] == "/code"
+    create_project(client, "bulky")
+    assert client.get("/api/v1/projects/bulky").status_code == 200
+
+
+def test_pagination_headers_are_documented_as_text(client):
+    spec = client.get("/api/v1/openapi.json").json
+    headers = spec["paths"]["/api/v1/projects"]["get"]["responses"]["200"]["headers"]
+    assert headers["X-Pagination"]["schema"] == {"type": "string"}
+    assert headers["X-Total-Count"]["schema"] == {"type": "integer"}
