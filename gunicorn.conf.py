@@ -8,6 +8,8 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 accesslog = None  # the app writes one JSON line per request, with its request id
 errorlog = "-"
+# Request lines of any length reach the app, which refuses URLs over 8 KiB with 414 problem+json.
+limit_request_line = 0
 max_requests = 10000
 max_requests_jitter = 500
 

@@ -9,6 +9,7 @@ JSON_TYPES = ("application/json",)
 # Endpoints that also take uploads.
 UPLOAD_ENDPOINTS = {"bulk.Bulk": ("text/csv", "application/csv", "multipart/form-data")}
 DOCS_PREFIX = "/api/v1/docs"
+MAX_URL_BYTES = 8192
 
 
 def rate_limit_key() -> str:
@@ -20,6 +21,13 @@ def rate_limit_key() -> str:
 
 
 def register(app: Flask) -> None:
+    @app.before_request
+    def _url_length():
+        # gunicorn passes long request lines on (limit_request_line = 0), so the refusal is ours,
+        # as problem+json, not the server's HTML page.
+        if len(request.full_path.encode()) > MAX_URL_BYTES:
+            raise ProblemError(414, f"The URL is longer than {MAX_URL_BYTES} bytes.", type_="uri-too-long")
+
     @app.before_request
     def _content_type():
         if request.method not in ("POST", "PUT", "PATCH") or not request.path.startswith("/api/"):

@@ -107,3 +107,10 @@ def test_projects_list_page_size_is_capped(client):
 
 def test_projects_list_ignores_unknown_query_parameters(client, annex):
     assert client.get("/api/v1/projects?utm_source=mail").headers["X-Total-Count"] == "15"
+
+
+def test_projects_list_absurd_page_is_422_not_500(client):
+    response = client.get("/api/v1/projects?page=692357365451407744&page_size=96")
+    assert response.status_code == 422
+    assert response.json["errors"][0]["pointer"] == "/page"
+    assert client.get("/api/v1/projects/X/history?page=692357365451407744").status_code == 422

@@ -97,3 +97,9 @@ def test_errors_never_leak_sql_or_traces(client):
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert "Traceback" not in text and "SELECT" not in text
+
+
+def test_overlong_url_is_414_problem_not_html(client):
+    response = client.get("/api/v1/aggregates/region-priority", query_string={"q": "x" * 9000})
+    assert response.status_code == 414
+    assert response.content_type == "application/problem+json"

@@ -2,13 +2,32 @@
 from urllib.parse import urlencode
 
 from flask import g, request
+import marshmallow as ma
 from flask_smorest import Api, Blueprint
+from flask_smorest import pagination as _pagination
 from flask_smorest.utils import prepare_response
 from werkzeug.routing import BaseConverter
 import http
 
 from portfolio.errors import PROBLEM_JSON, http_exception_to_problem
 from portfolio.schemas.problem import ProblemSchema
+
+
+MAX_PAGE = 10_000_000  # page x page_size stays far inside a 64-bit OFFSET
+_schema_factory = _pagination._pagination_parameters_schema_factory
+
+
+def _bounded_pagination_schema(default_page, default_page_size, max_page_size):
+    """flask-smorest's pagination parameters, with an upper bound on `page` (an unbounded page made
+    the OFFSET overflow: a 500 found by Schemathesis)."""
+
+    class BoundedPaginationParametersSchema(_schema_factory(default_page, default_page_size, max_page_size)):
+        page = ma.fields.Integer(load_default=default_page, validate=ma.validate.Range(min=1, max=MAX_PAGE))
+
+    return BoundedPaginationParametersSchema
+
+
+_pagination._pagination_parameters_schema_factory = _bounded_pagination_schema
 
 
 class ProblemApi(Api):

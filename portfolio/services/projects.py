@@ -34,13 +34,16 @@ def resolve_links(data: dict, vocab: Vocabulary, prefix: str = "") -> tuple[dict
         if region is None:
             errors.append(_unknown(f"{prefix}/region", "region", data["region"]))
         resolved["region"] = region
-    if "countries" in data:
-        resolved["countries"] = []
-        for i, code in enumerate(data["countries"]):
-            country = vocab.countries.get(code)
-            if country is None:
-                errors.append(_unknown(f"{prefix}/countries/{i}", "country", code))
-            resolved["countries"].append(country)
+    for field, table, kind in (("countries", vocab.countries, "country"),
+                               ("activity_types", vocab.activity_types, "activity type"),
+                               ("rcps", vocab.rcps, "RCP")):
+        if field in data:
+            resolved[field] = []
+            for i, code in enumerate(data[field]):
+                row = table.get(code)
+                if row is None:
+                    errors.append(_unknown(f"{prefix}/{field}/{i}", kind, code))
+                resolved[field].append(row)
     if "priorities" in data:
         resolved["priorities"] = []
         for i, item in enumerate(data["priorities"]):
@@ -48,20 +51,6 @@ def resolve_links(data: dict, vocab: Vocabulary, prefix: str = "") -> tuple[dict
             if priority is None:
                 errors.append(_unknown(f"{prefix}/priorities/{i}/code", "priority", item["code"]))
             resolved["priorities"].append((priority, item.get("share")))
-    if "activity_types" in data:
-        resolved["activity_types"] = []
-        for i, code in enumerate(data["activity_types"]):
-            activity = vocab.activity_types.get(code)
-            if activity is None:
-                errors.append(_unknown(f"{prefix}/activity_types/{i}", "activity type", code))
-            resolved["activity_types"].append(activity)
-    if "rcps" in data:
-        resolved["rcps"] = []
-        for i, code in enumerate(data["rcps"]):
-            rcp = vocab.rcps.get(code)
-            if rcp is None:
-                errors.append(_unknown(f"{prefix}/rcps/{i}", "RCP", code))
-            resolved["rcps"].append(rcp)
     return resolved, errors
 
 
