@@ -4,7 +4,7 @@ SQLite keeps NUMERIC as a binary float, so sums over many rows drift. Every amou
 stored as a BIGINT count of hundredths (cents) and converted at the ORM boundary by
 `ScaledDecimal`; SQL sums over those integers are exact on both engines.
 """
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import BigInteger
 from sqlalchemy.types import TypeDecorator
@@ -90,10 +90,3 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     for _, index in sorted(remainders)[:left]:
         parts[index] += 1
     return parts
-
-
-def parse_decimal(text) -> Decimal:
-    try:
-        return Decimal(str(text))
-    except (InvalidOperation, ValueError) as exc:
-        raise ValueError(f"{text!r} is not a decimal number") from exc

@@ -52,7 +52,7 @@ def test_aggregates_after_demo_data_total_126_and_67_million_in_json_csv_xlsx(cl
 
         response = client.get(path, headers={"Accept": "application/vnd.openxmlformats-officedocument."
                                                        "spreadsheetml.sheet"})
-        assert response.headers["Content-Disposition"].endswith(f'.xlsx"')
+        assert response.headers["Content-Disposition"].endswith('.xlsx"')
         sheet = load_workbook(io.BytesIO(response.data)).active
         cells = [[c.value for c in row] for row in sheet.iter_rows()]
         budget_col = cells[0].index("budget_usd")

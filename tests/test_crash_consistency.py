@@ -3,7 +3,6 @@ none are, the rollups still match, and the server starts again cleanly."""
 import threading
 import time
 
-import pytest
 from sqlalchemy import func, select
 
 from helpers import project_body

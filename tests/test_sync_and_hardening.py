@@ -5,7 +5,6 @@ from datetime import datetime, timezone
 import pytest
 import redis
 
-from conftest import database_url  # noqa: F401
 from helpers import create_project, etag, project_body
 from portfolio import create_app
 

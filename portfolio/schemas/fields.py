@@ -1,7 +1,7 @@
 """Fields shared by the schemas."""
 from decimal import Decimal, InvalidOperation
 
-from marshmallow import ValidationError, fields
+from marshmallow import fields
 
 
 class DecimalString(fields.Field):
@@ -50,11 +50,3 @@ class DecimalString(fields.Field):
         if value is None:
             return None
         return format(Decimal(value).quantize(Decimal(1).scaleb(-self.places)), "f")
-
-
-def problem_on(field: str, message: str, index: int | None = None) -> ValidationError:
-    if index is None:
-        return ValidationError({field: [message]})
-    return ValidationError({field: {index: [message]}})
-
-

@@ -17,7 +17,7 @@ from portfolio.models import (
     ProjectRcp,
 )
 from portfolio.models.base import utcnow
-from portfolio.money import allocate, from_cents, to_cents
+from portfolio.money import allocate, to_cents
 from portfolio.schemas.projects import ProjectCreateSchema
 from portfolio.services import rollups
 from portfolio.services.allocation import equal_shares

@@ -88,7 +88,7 @@ def check_dates(project: Project, pointer_prefix: str = "") -> list[dict]:
     return []
 
 
-def get_project(code: str, *, lock: bool = False) -> Project:
+def get_project(code: str) -> Project:
     statement = select(Project).where(Project.code == code)
     project = db.session.scalars(statement).unique().one_or_none()
     if project is None:

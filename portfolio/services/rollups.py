@@ -6,7 +6,6 @@ before the change and adds them back after it, in its own transaction and inside
 upsert that increments), so the rollups never drift from the base tables.
 """
 from contextlib import contextmanager
-from decimal import Decimal
 
 from sqlalchemy import (BigInteger, Integer, any_, case, cast, delete, extract, func, insert, literal, select, true,
                         type_coerce, union_all)
