@@ -5,8 +5,7 @@ come from budget lines, so every additive dimension sums to the portfolio total 
 """
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Integer, any_, case, exists, extract, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import case, exists, extract, func, literal, select
 
 from portfolio.extensions import db
 from portfolio.models import (
@@ -28,7 +27,7 @@ from portfolio.models import (
 )
 from portfolio.models.rollup import NO_START
 from portfolio.money import allocate, to_cents
-from portfolio.services.project_queries import project_filters
+from portfolio.services.project_queries import id_filter, project_filters
 
 DIMENSIONS = ("region", "priority", "activity-type", "rcp", "country", "year", "donor", "status")
 ZERO = Decimal("0.00")
@@ -95,9 +94,7 @@ class BaseReader:
             if project_id_column is Project.id and not statement.get_final_froms()[1:]:
                 return statement.where(*clauses)  # a query over projects alone: filter it directly
             return scope(statement, project_id_column, self.args)
-        if db.session.get_bind().dialect.name == "postgresql":
-            return statement.where(project_id_column == any_(literal(self._ids, ARRAY(Integer))))
-        return statement.where(project_id_column.in_(self._ids))
+        return statement.where(id_filter(project_id_column, self._ids))
 
     def _grouped(self, keys, project_id, budget, *, joins=(), distinct=False):
         count = func.count(func.distinct(project_id)) if distinct else func.count(project_id)

@@ -15,6 +15,15 @@ def equal_shares(count: int) -> list[Decimal]:
     return [Decimal(bp) / 100 for bp in allocate(HUNDRED_PERCENT_BP, [1] * count)]
 
 
+def with_shares(pairs: list[tuple]) -> list[tuple]:
+    """(priority, share or None) pairs -> (priority, share) pairs. All shares given: as given. None
+    given: an equal split, in the vocabulary's own order so the remainder rule is stable."""
+    if all(share is None for _, share in pairs):
+        ordered = sorted(pairs, key=lambda pair: pair[0].position)
+        return [(priority, share) for (priority, _), share in zip(ordered, equal_shares(len(ordered)))]
+    return [(priority, Decimal(share)) for priority, share in pairs]
+
+
 def split_by_shares(total: Decimal | None, shares: list[Decimal]) -> list[Decimal | None]:
     if total is None or not shares:
         return [None] * len(shares)

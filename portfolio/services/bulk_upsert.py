@@ -20,7 +20,7 @@ from portfolio.models.base import utcnow
 from portfolio.money import allocate, to_cents
 from portfolio.schemas.projects import ProjectCreateSchema
 from portfolio.services import rollups
-from portfolio.services.allocation import equal_shares
+from portfolio.services.allocation import with_shares
 from portfolio.services.bulk import allocate_ids, insert_rows
 from portfolio.services.projects import resolve_links
 from portfolio.services.vocabulary import Vocabulary
@@ -152,11 +152,7 @@ def _project_values(data: dict, vocab: Vocabulary) -> dict:
 
 
 def _shares(data: dict, vocab: Vocabulary) -> list[tuple[Priority, Decimal]]:
-    pairs = [(vocab.priorities[p["code"]], p.get("share")) for p in data["priorities"]]
-    if all(share is None for _, share in pairs):
-        pairs = sorted(pairs, key=lambda pair: pair[0].position)
-        return list(zip([p for p, _ in pairs], equal_shares(len(pairs))))
-    return [(p, Decimal(share)) for p, share in pairs]
+    return with_shares([(vocab.priorities[p["code"]], p.get("share")) for p in data["priorities"]])
 
 
 def _insert_links(loaded, ids, budgets, vocab) -> None:

@@ -2,7 +2,8 @@
 and the embedded parts of a project (derived RCP links, budget summary)."""
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, and_, any_, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import selectinload
 
 from portfolio.extensions import db
@@ -20,6 +21,13 @@ from portfolio.models import (
     RcpMember,
     Region,
 )
+
+
+def id_filter(column, ids):
+    """`column IN ids`; on PostgreSQL one array parameter, so there is no limit on how many."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(ids), ARRAY(Integer)))
+    return column.in_(list(ids))
 
 
 def _like_pattern(text: str) -> str:

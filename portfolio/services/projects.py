@@ -1,5 +1,4 @@
 """Creating, changing and deleting projects: resolution of codes, shares, allocations, audit."""
-from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -13,7 +12,7 @@ from portfolio.models import (
     ProjectRcp,
 )
 from portfolio.services import rollups
-from portfolio.services.allocation import apply_budget, equal_shares
+from portfolio.services.allocation import apply_budget, with_shares
 from portfolio.services.audit import record, snapshot_project
 from portfolio.services.vocabulary import Vocabulary
 
@@ -64,16 +63,8 @@ def apply_fields(project: Project, data: dict, resolved: dict) -> None:
     if "countries" in resolved:
         project.countries = [ProjectCountry(country=c, country_code=c.code) for c in resolved["countries"]]
     if "priorities" in resolved:
-        pairs = resolved["priorities"]
-        shares = [share for _, share in pairs]
-        if all(share is None for share in shares):
-            # Ordered by the vocabulary's own order, so the remainder rule is stable.
-            pairs = sorted(pairs, key=lambda pair: pair[0].position)
-            shares = equal_shares(len(pairs))
-        project.priorities = [
-            ProjectPriority(priority=p, priority_id=p.id, share=Decimal(share))
-            for (p, _), share in zip(pairs, shares)
-        ]
+        project.priorities = [ProjectPriority(priority=p, priority_id=p.id, share=share)
+                              for p, share in with_shares(resolved["priorities"])]
     if "activity_types" in resolved:
         project.activity_types = [ProjectActivityType(activity_type=a, activity_type_id=a.id)
                                   for a in resolved["activity_types"]]

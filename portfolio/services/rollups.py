@@ -7,15 +7,15 @@ upsert that increments), so the rollups never drift from the base tables.
 """
 from contextlib import contextmanager
 
-from sqlalchemy import (BigInteger, Integer, any_, case, cast, delete, extract, func, insert, literal, select, true,
+from sqlalchemy import (BigInteger, Integer, case, cast, delete, extract, func, insert, literal, select, true,
                         type_coerce, union_all)
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from portfolio.extensions import db
 from portfolio.models import BudgetLine, Project, ProjectPriority, RollupPriority, RollupProject, RollupYear
 from portfolio.models.rollup import NO_START, OPEN_END
+from portfolio.services.project_queries import id_filter
 
 CHUNK = 900
 
@@ -33,13 +33,6 @@ def _keys():
 def _cents_sum(column):
     """SUM of a ScaledDecimal column as the raw integer cents (no conversion to dollars)."""
     return type_coerce(func.coalesce(func.sum(type_coerce(column, BigInteger)), 0), BigInteger)
-
-
-def id_filter(column, ids):
-    """`column IN ids`, as one array parameter on PostgreSQL (no limit on how many)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(list(ids), ARRAY(Integer)))
-    return column.in_(list(ids))
 
 
 def _restrict(statement, ids):
