@@ -6,7 +6,9 @@ from flask_sqlalchemy import SQLAlchemy
 from portfolio.api.base import ProblemApi
 from portfolio.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+# expire_on_commit=False: a response (and its ETag) describes the state this request's own write
+# produced; re-reading after commit could return a later writer's version under our ETag.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = ProblemApi()
 cors = CORS()

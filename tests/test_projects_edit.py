@@ -97,3 +97,23 @@ def test_project_budget_change_changes_project_etag(client):
                                                            "amount": "5.00", "currency": "USD"})
     assert etag(client, "/api/v1/projects/P-1") != before
     assert client.patch("/api/v1/projects/P-1", json={"title": "x"}, headers={"If-Match": before}).status_code == 412
+
+
+def test_project_after_commit_still_describes_our_own_write(app, client):
+    """The response and ETag of a write must not re-read the row after commit: another writer may
+    have committed a later version in between (seen once in the gunicorn concurrency test)."""
+    from sqlalchemy import text
+
+    from portfolio.extensions import db
+    from portfolio.services import projects
+
+    create_project(client)
+    with app.app_context():
+        project = projects.get_project("P-1")
+        projects.update_project(project, {"title": "Ours"}, "test")
+        with db.engine.begin() as other_writer:
+            other_writer.execute(text("UPDATE projects SET title = 'Theirs', version = version + 1 "
+                                      "WHERE code = 'P-1'"))
+        assert (project.title, project.version) == ("Ours", 2)
+        db.session.remove()
+    assert client.get("/api/v1/projects/P-1").json["version"] == 3
