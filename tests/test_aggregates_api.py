@@ -154,3 +154,31 @@ def test_export_budget_lines_csv_has_every_line_with_exact_amounts(client):
 
 def test_export_needs_finance_rights(app, client):
     assert app.test_client().get("/api/v1/exports/budget-lines").status_code == 401
+
+
+@pytest.mark.parametrize("dimension", ["priority", "country", "rcp", "year", "donor", "activity-type"])
+def test_filtered_aggregate_is_one_statement_that_evaluates_the_filter_once(app, client, demo_portfolio, dimension):
+    """Rows, the "none" row and the total come from one statement; the filter (here a text search,
+    which scans every project) is one materialized CTE that every part reads."""
+    from sqlalchemy import event
+
+    from portfolio.extensions import db
+    from portfolio.services import aggregates
+
+    args = {"q": "project", "country": "EC"}
+    with app.app_context():
+        expected = client.get(f"/api/v1/aggregates/{dimension}?q=project&country=EC").json
+        aggregates._vocabulary(aggregates.Region), aggregates._vocabulary(aggregates.Priority)
+        aggregates._vocabulary(aggregates.ActivityType), aggregates._vocabulary(aggregates.Rcp, "short_name")
+        aggregates._country_names()
+        statements = []
+        listener = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            result = aggregates.aggregate(dimension, args)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+            db.session.remove()
+    assert len(statements) == 1
+    assert statements[0].lower().count("like") == 4  # code, title, acronym, description: once each
+    assert result["total"]["project_count"] == expected["total"]["project_count"] > 0

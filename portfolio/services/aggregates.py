@@ -4,8 +4,9 @@ Per-priority and per-country budgets are stored allocations (see allocation.py),
 come from budget lines, so every additive dimension sums to the portfolio total to the cent.
 """
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
-from sqlalchemy import case, exists, extract, func, literal, select
+from sqlalchemy import Select, case, exists, extract, func, literal_column, null, select, union_all
 
 from portfolio.extensions import db
 from portfolio.models import (
@@ -27,7 +28,7 @@ from portfolio.models import (
 )
 from portfolio.models.rollup import NO_START
 from portfolio.money import allocate, to_cents
-from portfolio.services.project_queries import id_filter, project_filters
+from portfolio.services.project_queries import project_filters
 
 DIMENSIONS = ("region", "priority", "activity-type", "rcp", "country", "year", "donor", "status")
 ZERO = Decimal("0.00")
@@ -62,6 +63,10 @@ def _unknown(budget_column):
     return func.count(case((budget_column.is_(None), 1)))
 
 
+def _measures(count, unknown, budget) -> list:
+    return [count.label("project_count"), unknown.label("unknown_count"), budget.label("budget")]
+
+
 def _cell(count, unknown, budget) -> dict:
     count, unknown = int(count or 0), int(unknown or 0)
     if budget is None or (count and unknown == count):
@@ -69,74 +74,108 @@ def _cell(count, unknown, budget) -> dict:
     return {"project_count": count, "unknown_budget_count": unknown, "budget_usd": budget}
 
 
-IDS_INLINE_LIMIT = 20000
+class Part(NamedTuple):
+    """One grouped SELECT of an answer: its first `keys` columns are the group key, then
+    (project count, unknown-budget count, budget)."""
+
+    statement: Select
+    keys: int
+
+
+def fetch(parts: dict[str, Part]) -> dict:
+    """Every part in one statement (UNION ALL, each row tagged with its part): one round trip, and a
+    shared filter (the `matching` CTE) is evaluated once. A part with a key gives {key: values},
+    a part without one gives its single values tuple."""
+    names = list(parts)
+    width = max(part.keys for part in parts.values())
+    members = []
+    for tag, name in enumerate(names):
+        columns = list(parts[name].statement.subquery().c)
+        n = parts[name].keys
+        keys = columns[:n] + [null()] * (width - n)
+        members.append(select(literal_column(str(tag)).label("part"),
+                              *(key.label(f"key{i}") for i, key in enumerate(keys)), *columns[n:]))
+    statement = members[0] if len(members) == 1 else union_all(*members)
+    found: dict = {name: {} for name in names}
+    for row in db.session.execute(statement):
+        name = names[row[0]]
+        n = parts[name].keys
+        found[name][row[1] if n == 1 else tuple(row[1:1 + n])] = tuple(row[1 + width:])
+    for name in names:
+        if not parts[name].keys:
+            found[name] = found[name].get((), (0, 0, None))
+    return found
 
 
 class BaseReader:
     """GROUP BY over the base tables: any filter.
 
-    The filters are evaluated once, into the set of matching project ids, which every grouped query
-    then reads by primary key (the filter may be a text search over every project).
+    When an answer has several parts, the filter (which may be a text search over every project) is
+    evaluated once, as a materialized CTE of the matching projects that every part reads; a single
+    part is left to the planner, with the filter applied directly.
     """
 
-    def __init__(self, args, prefetch: bool = True):
-        self.args = args
-        self._ids = None if prefetch else False
+    def __init__(self, args, shared: bool = True):
+        self.clauses = project_filters(args)
+        self.matching = None
+        if self.clauses and shared:
+            self.matching = (select(Project.id, Project.budget_usd).where(*self.clauses)
+                             .cte("matching").prefix_with("MATERIALIZED"))
 
     def restrict(self, statement, project_id_column):
-        clauses = project_filters(self.args)
-        if not clauses:
+        if not self.clauses:
             return statement
-        if self._ids is None:
-            found = db.session.scalars(select(Project.id).where(*clauses).limit(IDS_INLINE_LIMIT + 1)).all()
-            self._ids = found if len(found) <= IDS_INLINE_LIMIT else False
-        if self._ids is False:  # one query, or too many ids to pass: let the database apply the filter
-            if project_id_column is Project.id and not statement.get_final_froms()[1:]:
-                return statement.where(*clauses)  # a query over projects alone: filter it directly
-            return scope(statement, project_id_column, self.args)
-        return statement.where(id_filter(project_id_column, self._ids))
+        if self.matching is not None:
+            return statement.where(project_id_column.in_(select(self.matching.c.id)))
+        if project_id_column is Project.id and not statement.get_final_froms()[1:]:
+            return statement.where(*self.clauses)  # a query over projects alone: filter it directly
+        return statement.where(project_id_column.in_(select(Project.id).where(*self.clauses)))
 
-    def _grouped(self, keys, project_id, budget, *, joins=(), distinct=False):
+    def grouped(self, keys, project_id, budget, *, joins=(), distinct=False) -> Part:
         count = func.count(func.distinct(project_id)) if distinct else func.count(project_id)
-        statement = select(*keys, count, _unknown(budget), func.sum(budget))
+        statement = select(*keys, *_measures(count, _unknown(budget), func.sum(budget)))
         for target, on in joins:
             statement = statement.join(target, on)
-        statement = self.restrict(statement.group_by(*keys), project_id)
-        n = len(keys)
-        return {(row[0] if n == 1 else tuple(row[:n])): tuple(row[n:]) for row in db.session.execute(statement)}
+        return Part(self.restrict(statement.group_by(*keys), project_id), len(keys))
 
-    def projects_by(self, column_name):
-        return self._grouped([getattr(Project, column_name)], Project.id, Project.budget_usd)
+    def projects_by(self, column_name) -> Part:
+        return self.grouped([getattr(Project, column_name)], Project.id, Project.budget_usd)
 
-    def priorities(self):
-        return self._grouped([ProjectPriority.priority_id], ProjectPriority.project_id, ProjectPriority.budget_usd)
+    def priorities(self) -> Part:
+        return self.grouped([ProjectPriority.priority_id], ProjectPriority.project_id, ProjectPriority.budget_usd)
 
-    def region_priorities(self):
-        return self._grouped([Project.region_id, ProjectPriority.priority_id], ProjectPriority.project_id,
-                             ProjectPriority.budget_usd, joins=[(Project, Project.id == ProjectPriority.project_id)])
+    def region_priorities(self) -> Part:
+        return self.grouped([Project.region_id, ProjectPriority.priority_id], ProjectPriority.project_id,
+                            ProjectPriority.budget_usd, joins=[(Project, Project.id == ProjectPriority.project_id)])
 
-    def years(self):
+    def years(self) -> Part:
         year = extract("year", BudgetLine.period_start)
-        found = self._grouped([year], BudgetLine.project_id, BudgetLine.usd_amount, distinct=True)
-        return {int(k): v for k, v in found.items()}
+        return self.grouped([year], BudgetLine.project_id, BudgetLine.usd_amount, distinct=True)
 
-    def totals(self):
-        statement = self.restrict(select(func.count(Project.id), _unknown(Project.budget_usd),
-                                         func.sum(Project.budget_usd)), Project.id)
-        return db.session.execute(statement).one()
+    def _projects(self, *where) -> Part:
+        """count, unknown and budget of the projects in scope (and matching `where`)."""
+        if self.matching is not None:
+            source = self.matching.c
+            return Part(select(*_measures(func.count(source.id), _unknown(source.budget_usd),
+                                          func.sum(source.budget_usd))).where(*where), 0)
+        return Part(self.restrict(select(*_measures(func.count(Project.id), _unknown(Project.budget_usd),
+                                                    func.sum(Project.budget_usd))).where(*where), Project.id), 0)
 
-    def without(self, link_model):
-        """Projects (in scope) with no row in `link_model`: count, unknown, budget."""
-        statement = select(func.count(Project.id), _unknown(Project.budget_usd), func.sum(Project.budget_usd)).where(
-            ~exists().where(link_model.project_id == Project.id))
-        return db.session.execute(self.restrict(statement, Project.id)).one()
+    def totals(self) -> Part:
+        return self._projects()
+
+    def without(self, link_model) -> Part:
+        """Projects (in scope) with no row in `link_model`."""
+        project_id = self.matching.c.id if self.matching is not None else Project.id
+        return self._projects(~exists().where(link_model.project_id == project_id))
 
 
 ROLLUP_FILTERS = {"region", "priority", "status", "synthetic", "year_from", "year_to"}
+ROLLUP_DIMENSIONS = {"region", "status", "priority", "year", "region-priority"}
 
 
 class RollupReader:
-    """The same answers from the rollup tables, for the filters they are keyed by."""
+    """The same answers from the rollup tables, for the filters and dimensions they are keyed by."""
 
     def __init__(self, args):
         self.args = args
@@ -165,109 +204,131 @@ class RollupReader:
             clauses += [model.start_year != NO_START, model.start_year <= args["year_to"]]
         return clauses
 
-    def _grouped(self, model, keys, with_unknown=True):
-        unknown = func.sum(model.unknown_count) if with_unknown else literal(0)
-        statement = (select(*keys, func.sum(model.project_count), unknown, func.sum(model.budget_usd))
-                     .where(*self._where(model)).group_by(*keys))
-        n = len(keys)
-        return {(row[0] if n == 1 else tuple(row[:n])): tuple(row[n:]) for row in db.session.execute(statement)
-                if row[n]}
+    def grouped(self, model, keys, with_unknown=True) -> Part:
+        unknown = func.sum(model.unknown_count) if with_unknown else literal_column("0")
+        # Rollup rows whose count went back to zero stay behind; an empty group is not a row.
+        return Part(select(*keys, *_measures(func.sum(model.project_count), unknown, func.sum(model.budget_usd)))
+                    .where(*self._where(model)).group_by(*keys).having(func.sum(model.project_count) > 0),
+                    len(keys))
 
-    def projects_by(self, column_name):
-        return self._grouped(RollupProject, [getattr(RollupProject, column_name)])
+    def projects_by(self, column_name) -> Part:
+        return self.grouped(RollupProject, [getattr(RollupProject, column_name)])
 
-    def priorities(self):
-        found = self._grouped(RollupPriority, [RollupPriority.priority_id])
-        if 0 in found:
-            found[None] = found.pop(0)
-        return found
+    def priorities(self) -> Part:
+        return self.grouped(RollupPriority, [RollupPriority.priority_id])
 
-    def region_priorities(self):
-        return {k: v for k, v in self._grouped(RollupPriority, [RollupPriority.region_id,
-                                                                 RollupPriority.priority_id]).items() if k[1]}
+    def region_priorities(self) -> Part:
+        return self.grouped(RollupPriority, [RollupPriority.region_id, RollupPriority.priority_id])
 
-    def years(self):
-        return {int(k): v for k, v in self._grouped(RollupYear, [RollupYear.year], with_unknown=False).items()}
+    def years(self) -> Part:
+        return self.grouped(RollupYear, [RollupYear.year], with_unknown=False)
 
-    def totals(self):
-        statement = select(func.sum(RollupProject.project_count), func.sum(RollupProject.unknown_count),
-                           func.sum(RollupProject.budget_usd)).where(*self._where(RollupProject))
-        return db.session.execute(statement).one()
+    def totals(self) -> Part:
+        return Part(select(*_measures(func.sum(RollupProject.project_count), func.sum(RollupProject.unknown_count),
+                                      func.sum(RollupProject.budget_usd))).where(*self._where(RollupProject)), 0)
 
-    def without_priority(self):
-        return self.priorities().get(None)
+    def without(self, link_model) -> Part | None:
+        return None  # the priority rollup keeps projects without a priority under priority 0
 
 
-def reader(args, use_rollups: bool = True, queries: int = 2):
-    """The rollups when they can answer; else the base tables, whose filter is evaluated once up
-    front when several queries will reuse it (one query is better left to the planner)."""
-    if use_rollups and RollupReader.serves(args):
+def reader(args, dimension: str = "region", use_rollups: bool = True, parts: int = 2):
+    """The rollups when they can answer; else the base tables, whose filter is shared by the parts
+    of the answer when there are several (one query is better left to the planner)."""
+    if use_rollups and dimension in ROLLUP_DIMENSIONS and RollupReader.serves(args):
         return RollupReader(args)
-    return BaseReader(args, prefetch=queries > 1)
+    return BaseReader(args, shared=parts > 1)
 
 
 def totals(args, use_rollups: bool = True) -> dict:
-    return _cell(*reader(args, use_rollups).totals())
+    return _cell(*fetch({"total": reader(args, use_rollups=use_rollups).totals()})["total"])
 
 
-def _vocabulary(model):
-    """(id, code, name) in the vocabulary's order; read once per unit of work."""
+def _vocabulary(model, label="name"):
+    """(id, code, label) in the vocabulary's order; read once per unit of work."""
     cache = db.session.info.setdefault("vocabulary", {})
-    if model not in cache:
-        cache[model] = [(row.id, row.code, row.name) for row in db.session.scalars(select(model).order_by(
-            model.position))]
-    return cache[model]
+    if (model, label) not in cache:
+        cache[model, label] = [(row.id, row.code, getattr(row, label)) for row in db.session.scalars(
+            select(model).order_by(model.position))]
+    return cache[model, label]
 
 
-def _rows(dimension: str, args: dict, use_rollups: bool = True, source=None) -> list[dict]:
-    source = source or reader(args, use_rollups)
-    base = source if isinstance(source, BaseReader) else BaseReader(args)
-    rows: list[tuple] = []  # (key, label, (count, unknown, budget))
+def _country_names() -> dict:
+    cache = db.session.info.setdefault("vocabulary", {})
+    if Country not in cache:
+        cache[Country] = dict(db.session.execute(select(Country.code, Country.name)).all())
+    return cache[Country]
+
+
+LINKS = {"priority": ProjectPriority, "country": ProjectCountry, "activity-type": ProjectActivityType,
+         "rcp": ProjectRcp}
+
+
+def _parts(dimension: str, source) -> dict[str, Part]:
+    """The grouped rows of `dimension` (and the projects with no row, for linked dimensions)."""
     if dimension == "region":
-        found = source.projects_by("region_id")
-        rows = [(code, name, found.get(id_)) for id_, code, name in _vocabulary(Region)]
+        parts = {"rows": source.projects_by("region_id")}
     elif dimension == "status":
-        found = source.projects_by("status")
-        rows = [(status, status, found.get(status)) for status in PROJECT_STATUSES]
+        parts = {"rows": source.projects_by("status")}
     elif dimension == "priority":
-        found = source.priorities()
-        rows = [(code, name, found.get(id_)) for id_, code, name in _vocabulary(Priority)]
-        none = found.get(None) if isinstance(source, RollupReader) else base.without(ProjectPriority)
-        if none and none[0]:
-            rows.append((None, "(no priority)", none))
+        parts = {"rows": source.priorities()}
     elif dimension == "year":
-        found = source.years()
-        rows = [(year, str(year), found[year]) for year in sorted(found)]
+        parts = {"rows": source.years()}
     elif dimension == "country":
-        found = base._grouped([ProjectCountry.country_code], ProjectCountry.project_id, ProjectCountry.budget_usd)
-        names = dict(db.session.execute(select(Country.code, Country.name).where(Country.code.in_(list(found)))).all())
-        rows = [(code, names.get(code, code), found[code]) for code in sorted(found)]
-        rows += _none_row(base, ProjectCountry, "(no country)")
+        parts = {"rows": source.grouped([ProjectCountry.country_code], ProjectCountry.project_id,
+                                        ProjectCountry.budget_usd)}
     elif dimension == "activity-type":
-        found = base._grouped([ProjectActivityType.activity_type_id], ProjectActivityType.project_id,
-                              Project.budget_usd, joins=[(Project, Project.id == ProjectActivityType.project_id)])
-        rows = [(code, name, found.get(id_)) for id_, code, name in _vocabulary(ActivityType)]
-        rows += _none_row(base, ProjectActivityType, "(no activity type)")
+        parts = {"rows": source.grouped([ProjectActivityType.activity_type_id], ProjectActivityType.project_id,
+                                        Project.budget_usd,
+                                        joins=[(Project, Project.id == ProjectActivityType.project_id)])}
     elif dimension == "rcp":
-        found = base._grouped([ProjectRcp.rcp_id], ProjectRcp.project_id, Project.budget_usd,
-                              joins=[(Project, Project.id == ProjectRcp.project_id)])
-        rcps = db.session.execute(select(Rcp.id, Rcp.code, Rcp.short_name).order_by(Rcp.position)).all()
-        rows = [(code, name, found.get(id_)) for id_, code, name in rcps]
-        rows += _none_row(base, ProjectRcp, "(no stated RCP link)")
+        parts = {"rows": source.grouped([ProjectRcp.rcp_id], ProjectRcp.project_id, Project.budget_usd,
+                                        joins=[(Project, Project.id == ProjectRcp.project_id)])}
     elif dimension == "donor":
-        found = base._grouped([BudgetLine.donor], BudgetLine.project_id, BudgetLine.usd_amount, distinct=True)
-        named = sorted(k for k in found if k is not None)
-        rows = [(donor, donor, found[donor]) for donor in named]
-        if None in found:
-            rows.append((None, "(donor not stated)", found[None]))
+        parts = {"rows": source.grouped([BudgetLine.donor], BudgetLine.project_id, BudgetLine.usd_amount,
+                                        distinct=True)}
     else:
         raise KeyError(dimension)
+    if dimension in LINKS:
+        none = source.without(LINKS[dimension])
+        if none is not None:
+            parts["none"] = none
+    return parts
+
+
+NONE_LABELS = {"priority": "(no priority)", "country": "(no country)", "activity-type": "(no activity type)",
+               "rcp": "(no stated RCP link)"}
+
+
+def _rows(dimension: str, found: dict) -> list[dict]:
+    """The answer's rows, in the vocabulary's order, from the fetched parts."""
+    grouped = found["rows"]
+    rows: list[tuple] = []  # (key, label, (count, unknown, budget))
+    if dimension == "region":
+        rows = [(code, name, grouped.get(id_)) for id_, code, name in _vocabulary(Region)]
+    elif dimension == "status":
+        rows = [(status, status, grouped.get(status)) for status in PROJECT_STATUSES]
+    elif dimension == "priority":
+        rows = [(code, name, grouped.get(id_)) for id_, code, name in _vocabulary(Priority)]
+    elif dimension == "year":
+        years = {int(year): values for year, values in grouped.items()}
+        rows = [(year, str(year), years[year]) for year in sorted(years)]
+    elif dimension == "country":
+        names = _country_names()
+        rows = [(code, names.get(code, code), grouped[code]) for code in sorted(grouped)]
+    elif dimension == "activity-type":
+        rows = [(code, name, grouped.get(id_)) for id_, code, name in _vocabulary(ActivityType)]
+    elif dimension == "rcp":
+        rows = [(code, name, grouped.get(id_)) for id_, code, name in _vocabulary(Rcp, "short_name")]
+    elif dimension == "donor":
+        rows = [(donor, donor, grouped[donor]) for donor in sorted(k for k in grouped if k is not None)]
+        if None in grouped:
+            rows.append((None, "(donor not stated)", grouped[None]))
+    if dimension in LINKS:
+        # The priority rollup keeps projects without a priority under priority 0 (no "none" part).
+        none = found["none"] if "none" in found else grouped.get(0)
+        if none and none[0]:
+            rows.append((None, NONE_LABELS[dimension], none))
     return [{"key": key, "label": label, **_cell(*(values or (0, 0, None)))} for key, label, values in rows]
-
-
-def _none_row(base: BaseReader, link_model, label: str) -> list[tuple]:
-    count, unknown, budget = base.without(link_model)
-    return [(None, label, (count, unknown, budget))] if count else []
 
 
 def _shares(rows: list[dict], total: Decimal | None, additive: bool) -> None:
@@ -291,14 +352,19 @@ def _shares(rows: list[dict], total: Decimal | None, additive: bool) -> None:
 
 
 def aggregate(dimension: str, args: dict, use_rollups: bool = True) -> dict:
-    source = reader(args, use_rollups, queries=1 if dimension in ("region", "status") else 2)
-    rows = _rows(dimension, args, source=source)
-    if dimension in ("region", "status"):
-        # Each project is in exactly one row: the total is the sum of the rows, no second scan.
+    # Each project is in exactly one region or status row: their total is the sum of the rows.
+    derived_total = dimension in ("region", "status")
+    source = reader(args, dimension, use_rollups, parts=1 if derived_total else 2)
+    parts = _parts(dimension, source)
+    if not derived_total:
+        parts["total"] = source.totals()
+    found = fetch(parts)
+    rows = _rows(dimension, found)
+    if derived_total:
         total = _cell(sum(r["project_count"] for r in rows), sum(r["unknown_budget_count"] for r in rows),
                       sum((r["budget_usd"] for r in rows if r["budget_usd"] is not None), ZERO))
     else:
-        total = _cell(*source.totals())
+        total = _cell(*found["total"])
     additive, counts_additive = ADDITIVE[dimension]
     _shares(rows, total["budget_usd"], additive)
     return {"dimension": dimension, "additive": additive, "counts_additive": counts_additive,
@@ -306,25 +372,30 @@ def aggregate(dimension: str, args: dict, use_rollups: bool = True) -> dict:
 
 
 def region_priority(args: dict, use_rollups: bool = True) -> dict:
-    source = reader(args, use_rollups)
-    found = {key: _cell(*values) for key, values in source.region_priorities().items()}
+    source = reader(args, "region-priority", use_rollups)
+    parts = {"cells": source.region_priorities(), "total": source.totals(),
+             **{f"{dimension}.{name}": part for dimension in ("region", "priority")
+                for name, part in _parts(dimension, source).items()}}
+    found = fetch(parts)
+    by = {dimension: {row["key"]: row for row in _rows(dimension, {
+        name.split(".", 1)[1]: value for name, value in found.items() if name.startswith(dimension + ".")})}
+        for dimension in ("region", "priority")}
+    cells = {key: _cell(*values) for key, values in found["cells"].items()}
     regions, priorities = _vocabulary(Region), _vocabulary(Priority)
-    by_region = {row["key"]: row for row in _rows("region", args, source=source)}
-    by_priority = {row["key"]: row for row in _rows("priority", args, source=source)}
     empty = _cell(0, 0, None)
     out_rows = []
     for region_id, region_code, region_name in regions:
-        cells = [{"priority": p_code, **{k: v for k, v in found.get((region_id, p_id), empty).items()
-                                          if k != "unknown_budget_count"}}
-                 for p_id, p_code, _ in priorities]
-        region_row = by_region[region_code]
-        out_rows.append({"region": region_code, "label": region_name, "cells": cells,
+        row_cells = [{"priority": p_code, **{k: v for k, v in cells.get((region_id, p_id), empty).items()
+                                              if k != "unknown_budget_count"}}
+                     for p_id, p_code, _ in priorities]
+        region_row = by["region"][region_code]
+        out_rows.append({"region": region_code, "label": region_name, "cells": row_cells,
                          "project_count": region_row["project_count"],
                          "unknown_budget_count": region_row["unknown_budget_count"],
                          "budget_usd": region_row["budget_usd"]})
-    columns = [{"priority": code, "label": name, "project_count": by_priority[code]["project_count"],
-                "budget_usd": by_priority[code]["budget_usd"]} for _, code, name in priorities]
+    columns = [{"priority": code, "label": name, "project_count": by["priority"][code]["project_count"],
+                "budget_usd": by["priority"][code]["budget_usd"]} for _, code, name in priorities]
     return {"dimension": "region-priority", "additive": True,
             "note": "Cells attribute each project's budget to its priorities by share (largest remainder, in cents): "
                     "cells sum to their row (region) and column (priority) totals, which sum to the total.",
-            "rows": out_rows, "columns": columns, "total": _cell(*source.totals())}
+            "rows": out_rows, "columns": columns, "total": _cell(*found["total"])}
