@@ -24,6 +24,27 @@ def insert_rows(connection, table: str, columns: list[str], rows: list[tuple]) -
         cursor.close()
 
 
+def update_rows(connection, table, columns: list[str], rows: list[tuple]) -> None:
+    """UPDATE `table` SET columns by id; each row is (id, *values). PostgreSQL: one statement over
+    unnest()ed arrays (an executemany would be a round trip per row); SQLite: executemany."""
+    if not rows:
+        return
+    dbapi = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        types = [table.c[name].type.compile(connection.dialect) for name in ["id", *columns]]
+        arrays = ", ".join(f"%s::{type_}[]" for type_ in types)
+        names = ", ".join(["id", *columns])
+        assignments = ", ".join(f"{name} = v.{name}" for name in columns)
+        with dbapi.cursor() as cursor:
+            cursor.execute(f"UPDATE {table.name} SET {assignments} FROM unnest({arrays}) AS v({names}) "
+                           f"WHERE {table.name}.id = v.id", [list(column) for column in zip(*rows)])
+    else:
+        cursor = dbapi.cursor()
+        cursor.executemany(f"UPDATE {table.name} SET {', '.join(f'{name} = ?' for name in columns)} WHERE id = ?",
+                           [tuple(_sqlite(v) for v in (*row[1:], row[0])) for row in rows])
+        cursor.close()
+
+
 def _sqlite(value):
     # The formats SQLAlchemy's SQLite dialect itself writes, so ORM reads parse them back.
     if isinstance(value, datetime):

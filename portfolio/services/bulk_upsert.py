@@ -4,7 +4,7 @@ import json
 from decimal import Decimal
 
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, select
 
 from portfolio.errors import ProblemError, field_error, flatten_messages
 from portfolio.extensions import db
@@ -18,10 +18,12 @@ from portfolio.models import (
 )
 from portfolio.models.base import utcnow
 from portfolio.money import allocate, to_cents
+from portfolio.schemas.fast_load import load_project
 from portfolio.schemas.projects import ProjectCreateSchema
 from portfolio.services import rollups
 from portfolio.services.allocation import with_shares
-from portfolio.services.bulk import allocate_ids, insert_rows
+from portfolio.services.bulk import allocate_ids, insert_rows, update_rows
+from portfolio.services.project_queries import id_filter
 from portfolio.services.projects import resolve_links
 from portfolio.services.vocabulary import Vocabulary
 
@@ -46,13 +48,13 @@ def validate_items(items) -> tuple[list[dict], Vocabulary, dict[str, tuple], lis
         raise ProblemError(422, f"At most {MAX_ITEMS} projects per request.", type_="validation-error",
                            errors=[field_error("/items", f"At most {MAX_ITEMS} items; got {len(items)}.")])
     errors: list[dict] = []
-    try:
-        loaded = ProjectCreateSchema(many=True).load(items)
-    except ValidationError as exc:
-        errors.extend(flatten_messages({"items": exc.messages}, "json"))
-        bad = {int(e["pointer"].split("/")[2]) for e in errors if e["pointer"].count("/") >= 2}
-        valid = exc.valid_data if isinstance(exc.valid_data, list) else []
-        loaded = [None if index in bad or index >= len(valid) else valid[index] for index in range(len(items))]
+    loaded = [load_project(item) for item in items]
+    schema = ProjectCreateSchema()
+    for index in [i for i, data in enumerate(loaded) if data is None]:
+        try:  # not the plain case: the schema decides, and words every error
+            loaded[index] = schema.load(items[index])
+        except ValidationError as exc:
+            errors.extend(flatten_messages({"items": {index: exc.messages}}, "json"))
     vocab = Vocabulary.load()
     seen: dict[str, int] = {}
     for index, data in enumerate(loaded):
@@ -112,19 +114,16 @@ def _write(loaded, existing, vocab, actor, touched) -> list[dict]:
     if updates:
         for d in updates:
             ids[d["code"]] = existing[d["code"]][0]
-        # Core UPDATE, not the ORM's bulk update (which would apply the optimistic version check to
+        # A plain UPDATE, not the ORM's bulk update (which would apply the optimistic version check to
         # the new version): the rows are already locked by _existing() (PostgreSQL FOR UPDATE; SQLite
         # has a single writer), and the version is bumped here so open ETags go stale.
-        table = Project.__table__
         columns = list(_project_values(updates[0], vocab)) + ["version", "updated_at"]
-        db.session.execute(
-            update(table).where(table.c.id == bindparam("b_id")).values({c: bindparam(f"b_{c}") for c in columns}),
-            [{"b_id": existing[d["code"]][0], "b_version": existing[d["code"]][2] + 1, "b_updated_at": now,
-              **{f"b_{k}": v for k, v in _project_values(d, vocab).items()}} for d in updates])
+        update_rows(connection, Project.__table__, columns, [
+            (existing[d["code"]][0], *_project_values(d, vocab).values(), existing[d["code"]][2] + 1, now)
+            for d in updates])
         old_ids = [existing[d["code"]][0] for d in updates]
         for model in (ProjectPriority, ProjectCountry, ProjectActivityType, ProjectRcp):
-            for start in range(0, len(old_ids), CHUNK):
-                db.session.execute(delete(model).where(model.project_id.in_(old_ids[start:start + CHUNK])))
+            db.session.execute(delete(model).where(id_filter(model.project_id, old_ids)))
     _insert_links(loaded, ids, {code: existing[code][1] for code in existing}, vocab)
     _audit(loaded, ids, existing, before, actor, now, vocab)
     for project_id in ids.values():
@@ -203,30 +202,30 @@ def _snapshots(project_ids: list[int], vocab: Vocabulary) -> dict[int, dict]:
     priorities = {p.id: p for p in vocab.priorities.values()}
     activities = {a.id: a.code for a in vocab.activity_types.values()}
     rcps = {r.id: r.code for r in vocab.rcps.values()}
-    for start in range(0, len(project_ids), CHUNK):
-        chunk = project_ids[start:start + CHUNK]
-        for p in db.session.execute(select(Project.__table__).where(Project.id.in_(chunk))).mappings():
-            out[p["id"]] = {
-                "code": p["code"], "title": p["title"], "acronym": p["acronym"], "description": p["description"],
-                "region": regions[p["region_id"]], "status": p["status"], "start_date": _s(p["start_date"]),
-                "end_date": _s(p["end_date"]), "post_emergency": bool(p["post_emergency"]),
-                "synthetic": bool(p["synthetic"]), "source": p["source"], "countries": [], "priorities": [],
-                "activity_types": [], "rcps": [],
-                "budget_usd": _s(p["budget_usd"])}
-        for pid, cc in db.session.execute(select(ProjectCountry.project_id, ProjectCountry.country_code)
-                                          .where(ProjectCountry.project_id.in_(chunk))):
-            out[pid]["countries"].append(cc)
-        for pid, prid, share in db.session.execute(select(ProjectPriority.project_id, ProjectPriority.priority_id,
-                                                          ProjectPriority.share)
-                                                   .where(ProjectPriority.project_id.in_(chunk))):
-            out[pid]["priorities"].append((priorities[prid].position, {"code": priorities[prid].code,
-                                                                       "share": _s(share)}))
-        for pid, aid in db.session.execute(select(ProjectActivityType.project_id, ProjectActivityType.activity_type_id)
-                                           .where(ProjectActivityType.project_id.in_(chunk))):
-            out[pid]["activity_types"].append(activities[aid])
-        for pid, rid in db.session.execute(select(ProjectRcp.project_id, ProjectRcp.rcp_id)
-                                           .where(ProjectRcp.project_id.in_(chunk))):
-            out[pid]["rcps"].append(rcps[rid])
+    if not project_ids:  # at most MAX_ITEMS ids: one statement per table on either engine
+        return out
+    for p in db.session.execute(select(Project.__table__).where(id_filter(Project.id, project_ids))).mappings():
+        out[p["id"]] = {
+            "code": p["code"], "title": p["title"], "acronym": p["acronym"], "description": p["description"],
+            "region": regions[p["region_id"]], "status": p["status"], "start_date": _s(p["start_date"]),
+            "end_date": _s(p["end_date"]), "post_emergency": bool(p["post_emergency"]),
+            "synthetic": bool(p["synthetic"]), "source": p["source"], "countries": [], "priorities": [],
+            "activity_types": [], "rcps": [],
+            "budget_usd": _s(p["budget_usd"])}
+    for pid, cc in db.session.execute(select(ProjectCountry.project_id, ProjectCountry.country_code)
+                                      .where(id_filter(ProjectCountry.project_id, project_ids))):
+        out[pid]["countries"].append(cc)
+    for pid, prid, share in db.session.execute(select(ProjectPriority.project_id, ProjectPriority.priority_id,
+                                                      ProjectPriority.share)
+                                               .where(id_filter(ProjectPriority.project_id, project_ids))):
+        out[pid]["priorities"].append((priorities[prid].position, {"code": priorities[prid].code,
+                                                                   "share": _s(share)}))
+    for pid, aid in db.session.execute(select(ProjectActivityType.project_id, ProjectActivityType.activity_type_id)
+                                       .where(id_filter(ProjectActivityType.project_id, project_ids))):
+        out[pid]["activity_types"].append(activities[aid])
+    for pid, rid in db.session.execute(select(ProjectRcp.project_id, ProjectRcp.rcp_id)
+                                       .where(id_filter(ProjectRcp.project_id, project_ids))):
+        out[pid]["rcps"].append(rcps[rid])
     for snap in out.values():
         snap["countries"].sort()
         snap["priorities"] = [item for _, item in sorted(snap["priorities"], key=lambda x: x[0])]
