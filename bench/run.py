@@ -407,6 +407,8 @@ def peer_datasette(engine: Engine, server: Server, token: str, seconds: float, c
     """Datasette serving the same SQLite file, with a canned query equal to the by-region aggregate."""
     datasette = PEER_VENV / "bin" / "datasette"
     if not datasette.exists():
+        if PEER_VENV.is_symlink():  # left pointing at a peer venv that is gone (e.g. under /tmp)
+            PEER_VENV.unlink()
         subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
         subprocess.run([str(PEER_VENV / "bin" / "pip"), "install", "--quiet", "datasette>=0.64"], check=True)
     metadata = DATA / "datasette-metadata.json"
