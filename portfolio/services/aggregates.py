@@ -52,11 +52,15 @@ ADDITIVE = {"region": (True, True), "status": (True, True), "priority": (True, F
             "year": (True, False), "donor": (True, False), "activity-type": (False, False), "rcp": (False, False)}
 
 
-def scope(statement, project_id_column, args):
-    clauses = project_filters(args)
+def _within(statement, project_id_column, clauses):
     if not clauses:
         return statement
     return statement.where(project_id_column.in_(select(Project.id).where(*clauses)))
+
+
+def scope(statement, project_id_column, args):
+    """`statement` restricted to the projects matching the list filters in `args`."""
+    return _within(statement, project_id_column, project_filters(args))
 
 
 def _unknown(budget_column):
@@ -129,7 +133,7 @@ class BaseReader:
             return statement.where(project_id_column.in_(select(self.matching.c.id)))
         if project_id_column is Project.id and not statement.get_final_froms()[1:]:
             return statement.where(*self.clauses)  # a query over projects alone: filter it directly
-        return statement.where(project_id_column.in_(select(Project.id).where(*self.clauses)))
+        return _within(statement, project_id_column, self.clauses)
 
     def grouped(self, keys, project_id, budget, *, joins=(), distinct=False) -> Part:
         count = func.count(func.distinct(project_id)) if distinct else func.count(project_id)
