@@ -6,6 +6,7 @@ what the schema returns; on anything else (a wrong type, a bad value, a rule bro
 returns None and the item goes through the schema, which alone words the errors. The two are kept
 equal by tests/test_fast_load.py (hypothesis).
 """
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -17,6 +18,17 @@ REQUIRED = frozenset(("code", "title", "region", "priorities"))
 _share = PriorityShareInSchema().fields["share"]
 _STATUSES = frozenset(PROJECT_STATUSES)
 _HUNDRED = Decimal(100)
+_CENT = Decimal("0.01")
+_PLAIN_SHARE = re.compile(r"[0-9]{1,3}(\.[0-9]{1,2})?")
+
+
+def _share_value(value) -> Decimal:
+    """A share as the schema's field loads it; the plain forms ("60", "33.33", 40) directly."""
+    if (type(value) is str and _PLAIN_SHARE.fullmatch(value)) or (type(value) is int and 0 <= value <= 100):
+        number = Decimal(value)
+        if 0 < number <= _HUNDRED:
+            return number.quantize(_CENT)
+    return _share.deserialize(value)
 
 
 def _text(value, low: int, high: int) -> bool:
@@ -73,7 +85,7 @@ def load_project(item) -> dict | None:
             if type(share) not in (str, int):
                 return None
             try:
-                share = _share.deserialize(share)
+                share = _share_value(share)
             except Exception:  # noqa: BLE001 - any doubt: the schema decides and words the error
                 return None
         loaded.append({"code": entry["code"], "share": share})

@@ -28,7 +28,6 @@ from portfolio.services.projects import resolve_links
 from portfolio.services.vocabulary import Vocabulary
 
 MAX_ITEMS = 5000
-CHUNK = 1000
 SCALARS = ("title", "acronym", "description", "status", "start_date", "end_date", "post_emergency")
 
 
@@ -71,13 +70,12 @@ def validate_items(items) -> tuple[list[dict], Vocabulary, dict[str, tuple], lis
 
 def _existing(codes: list[str]) -> dict[str, tuple]:
     found: dict[str, tuple] = {}
-    for start in range(0, len(codes), CHUNK):
-        statement = select(Project.code, Project.id, Project.budget_usd, Project.version).where(
-            Project.code.in_(codes[start:start + CHUNK]))
-        if db.session.get_bind().dialect.name == "postgresql":
-            statement = statement.with_for_update()  # no concurrent edit slips between read and write
-        for code, id_, budget, version in db.session.execute(statement):
-            found[code] = (id_, budget, version)
+    statement = select(Project.code, Project.id, Project.budget_usd, Project.version).where(
+        id_filter(Project.code, codes))  # at most MAX_ITEMS codes, below SQLite's bound-parameter limit
+    if db.session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()  # no concurrent edit slips between read and write
+    for code, id_, budget, version in db.session.execute(statement):
+        found[code] = (id_, budget, version)
     return found
 
 

@@ -2,7 +2,7 @@
 and the embedded parts of a project (derived RCP links, budget summary)."""
 from datetime import date
 
-from sqlalchemy import Integer, and_, any_, func, literal, or_, select
+from sqlalchemy import and_, any_, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import selectinload
 
@@ -24,9 +24,10 @@ from portfolio.models import (
 
 
 def id_filter(column, ids):
-    """`column IN ids`; on PostgreSQL one array parameter, so there is no limit on how many."""
+    """`column IN ids`; on PostgreSQL one array parameter, so there is no limit on how many (and
+    no statement with thousands of placeholders to parse)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(list(ids), ARRAY(Integer)))
+        return column == any_(literal(list(ids), ARRAY(column.type)))
     return column.in_(list(ids))
 
 
