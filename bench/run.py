@@ -202,12 +202,22 @@ class Client:
         return elapsed, data, response
 
 
-def timings(fn, repeat: int, warmup: int = 2) -> dict:
+def timings(fns: dict, repeat: int, warmup: int = 2) -> dict:
+    """Median and p95 of each function, run in turn (a, b, c, a, b, c, ...): whatever the noisy
+    machine does meanwhile falls on all of them alike, so their ratios compare like with like."""
     for _ in range(warmup):
-        fn()
-    samples = sorted(fn() for _ in range(repeat))
-    return {"median_ms": round(statistics.median(samples) * 1000, 2),
-            "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))] * 1000, 2)}
+        for fn in fns.values():
+            fn()
+    samples: dict = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            samples[name].append(fn())
+    out = {}
+    for name, values in samples.items():
+        values.sort()
+        out[name] = {"median_ms": round(statistics.median(values) * 1000, 2),
+                     "p95_ms": round(values[min(len(values) - 1, int(len(values) * 0.95))] * 1000, 2)}
+    return out
 
 
 def timed_sql(conn, sql: str):
@@ -226,10 +236,13 @@ def measure_aggregates(engine: Engine, client: Client, conn, repeat: int) -> lis
     for cases, kind in ((ROLLUP_CASES, "rollup"), (BASE_CASES, "base")):
         for dimension, query, raw_dimension in cases:
             path = f"/api/v1/aggregates/{dimension}" + (f"?{quote(query, safe='=&')}" if query else "")
-            api = timings(lambda: client.request("GET", path)[0], repeat)
-            stored = timings(timed_sql(conn, raw_sql(engine.name, raw_dimension, query)), repeat)
-            raw = (timings(timed_sql(conn, raw_sql(engine.name, raw_dimension, query, "facts")), repeat)
-                   if kind == "rollup" else stored)
+            fns = {"api": lambda: client.request("GET", path)[0],
+                   "stored": timed_sql(conn, raw_sql(engine.name, raw_dimension, query))}
+            if kind == "rollup":
+                fns["facts"] = timed_sql(conn, raw_sql(engine.name, raw_dimension, query, "facts"))
+            measured = timings(fns, repeat)
+            api, stored = measured["api"], measured["stored"]
+            raw = measured.get("facts", stored)
             rows.append({"case": f"aggregate {dimension}" + (f" ?{query}" if query else ""), "kind": kind,
                          "api": api, "raw_sql": raw, "raw_sql_stored_totals": stored,
                          "speedup_vs_stored_median": round(stored["median_ms"] / api["median_ms"], 2),
@@ -241,18 +254,20 @@ def measure_aggregates(engine: Engine, client: Client, conn, repeat: int) -> lis
 
 
 def measure_list(client: Client, repeat: int) -> dict:
-    first = timings(lambda: client.request("GET", "/api/v1/projects?sort=title&cursor=first&page_size=25")[0],
-                    repeat)
-    last = timings(lambda: client.request("GET", "/api/v1/projects?sort=title&cursor=last&page_size=25")[0],
-                   repeat)
-    offset_last_page = None
     _, _, response = client.request("GET", "/api/v1/projects?sort=title&page_size=25")
     total = int(response.getheader("X-Total-Count"))
     last_page = max(1, (total + 24) // 25)
-    offset_last_page = timings(
-        lambda: client.request("GET", f"/api/v1/projects?sort=title&page={last_page}&page_size=25")[0], repeat)
-    search = timings(lambda: client.request(
-        "GET", "/api/v1/projects?region=europe&q=project%2001&sort=-budget&page_size=25")[0], repeat)
+
+    def get(path):
+        return lambda: client.request("GET", path)[0]
+
+    measured = timings({
+        "first": get("/api/v1/projects?sort=title&cursor=first&page_size=25"),
+        "last": get("/api/v1/projects?sort=title&cursor=last&page_size=25"),
+        "offset_last": get(f"/api/v1/projects?sort=title&page={last_page}&page_size=25"),
+        "search": get("/api/v1/projects?region=europe&q=project%2001&sort=-budget&page_size=25"),
+    }, repeat)
+    first, last, offset_last_page, search = (measured[k] for k in ("first", "last", "offset_last", "search"))
     return {"first_page": first, "last_page_keyset": last, "last_page_offset": offset_last_page,
             "filtered_search_page": search,
             "last_vs_first_median": round(last["median_ms"] / first["median_ms"], 2),
