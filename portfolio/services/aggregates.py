@@ -86,7 +86,7 @@ class Part(NamedTuple):
     keys: int
 
 
-def fetch(parts: dict[str, Part]) -> dict:
+def fetch(parts: dict[object, Part]) -> dict:
     """Every part in one statement (UNION ALL, each row tagged with its part): one round trip, and a
     shared filter (the `matching` CTE) is evaluated once. A part with a key gives {key: values},
     a part without one gives its single values tuple."""
@@ -247,20 +247,22 @@ def totals(args, use_rollups: bool = True) -> dict:
     return _cell(*fetch({"total": reader(args, use_rollups=use_rollups).totals()})["total"])
 
 
-def _vocabulary(model, label="name"):
-    """(id, code, label) in the vocabulary's order; read once per unit of work."""
+def _cached(key, load):
+    """Reference data read once per unit of work (the session), whatever the answer needs of it."""
     cache = db.session.info.setdefault("vocabulary", {})
-    if (model, label) not in cache:
-        cache[model, label] = [(row.id, row.code, getattr(row, label)) for row in db.session.scalars(
-            select(model).order_by(model.position))]
-    return cache[model, label]
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
+def _vocabulary(model, label="name"):
+    """(id, code, label) in the vocabulary's order."""
+    return _cached((model, label), lambda: [(row.id, row.code, getattr(row, label)) for row in db.session.scalars(
+        select(model).order_by(model.position))])
 
 
 def _country_names() -> dict:
-    cache = db.session.info.setdefault("vocabulary", {})
-    if Country not in cache:
-        cache[Country] = dict(db.session.execute(select(Country.code, Country.name)).all())
-    return cache[Country]
+    return _cached(Country, lambda: dict(db.session.execute(select(Country.code, Country.name)).all()))
 
 
 LINKS = {"priority": ProjectPriority, "country": ProjectCountry, "activity-type": ProjectActivityType,
@@ -377,13 +379,11 @@ def aggregate(dimension: str, args: dict, use_rollups: bool = True) -> dict:
 
 def region_priority(args: dict, use_rollups: bool = True) -> dict:
     source = reader(args, "region-priority", use_rollups)
-    parts = {"cells": source.region_priorities(), "total": source.totals(),
-             **{f"{dimension}.{name}": part for dimension in ("region", "priority")
-                for name, part in _parts(dimension, source).items()}}
-    found = fetch(parts)
-    by = {dimension: {row["key"]: row for row in _rows(dimension, {
-        name.split(".", 1)[1]: value for name, value in found.items() if name.startswith(dimension + ".")})}
-        for dimension in ("region", "priority")}
+    margins = {dimension: _parts(dimension, source) for dimension in ("region", "priority")}
+    found = fetch({"cells": source.region_priorities(), "total": source.totals(),
+                   **{(dimension, name): part for dimension, parts in margins.items() for name, part in parts.items()}})
+    by = {dimension: {row["key"]: row for row in _rows(dimension, {name: found[dimension, name] for name in parts})}
+          for dimension, parts in margins.items()}
     cells = {key: _cell(*values) for key, values in found["cells"].items()}
     regions, priorities = _vocabulary(Region), _vocabulary(Priority)
     empty = _cell(0, 0, None)
