@@ -10,14 +10,28 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from marshmallow import validate
+
 from portfolio.models import PROJECT_STATUSES
 from portfolio.schemas.projects import CODE, ProjectCreateSchema, PriorityShareInSchema
 
-FIELDS = frozenset(ProjectCreateSchema().fields)
-REQUIRED = frozenset(("code", "title", "region", "priorities"))
+_FIELDS = ProjectCreateSchema().fields
+FIELDS = frozenset(_FIELDS)
+REQUIRED = frozenset(name for name, field in _FIELDS.items() if field.required)
 _share = PriorityShareInSchema().fields["share"]
 _STATUSES = frozenset(PROJECT_STATUSES)
 _HUNDRED = Decimal(100)
+
+
+def _length(field) -> tuple[int, int]:
+    """The (min, max) of the field's own Length validator, so the limits live in the schema only."""
+    length = next(v for v in field.validators if isinstance(v, validate.Length))
+    return length.min or 0, length.max
+
+
+TITLE, ACRONYM, DESCRIPTION = (_length(_FIELDS[name]) for name in ("title", "acronym", "description"))
+COUNTRY = _length(_FIELDS["countries"].inner)
+PRIORITIES = _length(_FIELDS["priorities"])
 _CENT = Decimal("0.01")
 _PLAIN_SHARE = re.compile(r"[0-9]{1,3}(\.[0-9]{1,2})?")
 
@@ -52,20 +66,20 @@ def load_project(item) -> dict | None:
     if type(item) is not dict or not REQUIRED <= item.keys() or not item.keys() <= FIELDS:
         return None
     code, title, region = item["code"], item["title"], item["region"]
-    if type(code) is not str or not CODE.match(code) or not _text(title, 1, 300) or type(region) is not str:
+    if type(code) is not str or not CODE.match(code) or not _text(title, *TITLE) or type(region) is not str:
         return None
     out = {"code": code, "title": title, "region": region}
-    for name, high in (("acronym", 40), ("description", 20000)):
+    for name, limits in (("acronym", ACRONYM), ("description", DESCRIPTION)):
         if name in item:
             value = item[name]
-            if value is not None and not _text(value, 0, high):
+            if value is not None and not _text(value, *limits):
                 return None
             out[name] = value
     countries = item.get("countries", [])
     if type(countries) is not list or any(type(c) is not str for c in countries):
         return None
     countries = _codes([c.upper() for c in countries])
-    if countries is None or not all(2 <= len(c) <= 4 for c in countries):
+    if countries is None or not all(_text(c, *COUNTRY) for c in countries):
         return None
     out["countries"] = countries
     for name in ("activity_types", "rcps"):
@@ -73,7 +87,7 @@ def load_project(item) -> dict | None:
         if out[name] is None:
             return None
     priorities = item["priorities"]
-    if type(priorities) is not list or not 1 <= len(priorities) <= 5:
+    if type(priorities) is not list or not PRIORITIES[0] <= len(priorities) <= PRIORITIES[1]:
         return None
     loaded = []
     for entry in priorities:
