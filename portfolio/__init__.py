@@ -1,10 +1,15 @@
 """TCM Portfolio: the system of record for Technical Cooperation on Migration projects."""
+import logging
 from pathlib import Path
 
 from flask import Flask
+from flask_cors import CORS
 from flask_limiter import Limiter
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+EXPOSED_HEADERS = ["ETag", "Link", "Location", "X-Pagination", "X-Total-Count", "Retry-After", "X-Request-ID",
+                   "Idempotent-Replayed", "Content-Disposition"]
 
 
 @event.listens_for(Engine, "connect")
@@ -28,20 +33,26 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
-    from portfolio import cli, errors, hardening, models, observability  # noqa: F401  (models register tables)
-    from portfolio.api import register_blueprints
-    from portfolio.extensions import api, cors, db, migrate
+    from portfolio import api, cli, hardening, models, observability  # noqa: F401  (models register tables)
+    from portfolio.extensions import db, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
-    api.init_app(app)
-    cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
-                  expose_headers=["ETag", "Link", "X-Total-Count", "X-Pagination", "Location"], always_send=False)
+    CORS(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}}, expose_headers=EXPOSED_HEADERS,
+         max_age=600, always_send=False)
     # One limiter per app: Flask-Limiter keeps the first app's default limits on a shared instance.
     limiter = Limiter(key_func=hardening.rate_limit_key, app=app)
-    register_blueprints(api, app, limiter)
-    observability.register(app)
+    _warn_per_process_limits(app)
+    observability.register(app)  # first: every later hook, and every refusal, has the request id
+    api.init_app(app, limiter)
     hardening.register(app)
-    errors.register(app)
     cli.register(app)
     return app
+
+
+def _warn_per_process_limits(app: Flask) -> None:
+    workers = app.config.get("WORKERS", 1)
+    if app.config.get("RATELIMIT_ENABLED") and app.config["RATELIMIT_STORAGE_URI"].startswith("memory") and workers > 1:
+        logging.getLogger(__name__).warning(
+            "Rate limits are counted per process (RATELIMIT_STORAGE_URI=memory://) while %d workers serve: each "
+            "allows the full limit. Set RATELIMIT_STORAGE_URI=redis://... to share them.", workers)

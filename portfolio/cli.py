@@ -1,4 +1,5 @@
-"""`flask seed`, `flask demo-data`: the plain flask CLI way."""
+"""`flask seed`, `flask demo-data`, tokens, exchange rates, rollups: the plain flask CLI way. Each
+command is one unit of work, committed at its end."""
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -6,11 +7,12 @@ from flask.cli import AppGroup
 from portfolio.auth import PERMISSIONS
 
 
-
 def register(app: Flask) -> None:
+    from portfolio.extensions import db
+
     @app.cli.command("seed")
     def seed_command():
-        """Load the reference data, RCPs, annex projects and baseline from seeds/ (idempotent)."""
+        """Load the reference data, organisations, RCPs, annex projects and baseline from seeds/ (idempotent)."""
         from portfolio.services.seed import seed_all
 
         report = seed_all()
@@ -38,7 +40,6 @@ def register(app: Flask) -> None:
         """Tokens by name, role and state (never the token itself)."""
         from sqlalchemy import select
 
-        from portfolio.extensions import db
         from portfolio.models import ApiToken
 
         for row in db.session.scalars(select(ApiToken).order_by(ApiToken.name)):
@@ -48,7 +49,7 @@ def register(app: Flask) -> None:
     @tokens.command("revoke")
     @click.argument("name")
     def tokens_revoke(name):
-        """Revoke a token by name; requests with it get 401 from then on."""
+        """Revoke a token by name; requests with it get 401 from then on (every worker within a second)."""
         from portfolio.auth import revoke_token
 
         try:
@@ -59,12 +60,35 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(tokens)
 
+    rates = AppGroup("rates", help="Exchange rates (USD per unit) that amounts are priced with.")
+
+    @rates.command("load")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def rates_load(path):
+        """Load a CSV (currency,date,usd_per_unit,source): new rates added, changed ones updated (a rate that
+        already priced an amount is never changed); all or nothing."""
+        from portfolio.errors import Invalid
+        from portfolio.services.exchange_rates import load_csv
+
+        with open(path, "rb") as handle:
+            try:
+                report = load_csv(handle.read())
+            except Invalid as exc:
+                for error in exc.errors[:20]:
+                    click.echo(f"line {error.get('row', '?')}: {error['message']}", err=True)
+                raise click.ClickException(exc.detail) from exc
+        db.session.commit()
+        click.echo(f"Rates: {report['created']} created, {report['updated']} updated, "
+                   f"{report['unchanged']} unchanged.")
+
+    app.cli.add_command(rates)
+
     rollup_group = AppGroup("rollups", help="The precomputed aggregate tables.")
 
     @rollup_group.command("verify")
     def rollups_verify():
-        """Compare the rollups with a fresh GROUP BY over the base tables; exit 1 on any difference."""
-        from portfolio.services.rollups import differences
+        """Compare the rollups with a fresh GROUP BY over the stored figures; exit 1 on any difference."""
+        from portfolio.statistics.rollups import differences
 
         found = differences()
         for table, key, stored, expected in found[:20]:
@@ -75,11 +99,12 @@ def register(app: Flask) -> None:
 
     @rollup_group.command("rebuild")
     def rollups_rebuild():
-        """Recompute the rollups from the base tables."""
-        from portfolio.services.rollups import rebuild
+        """Recompute every project's figures and the rollups from the base tables (after a migration)."""
+        from portfolio.services.maintenance import rebuild_derived
 
-        rebuild()
-        click.echo("Rollups rebuilt.")
+        count = rebuild_derived()
+        db.session.commit()
+        click.echo(f"Figures of {count} projects and the rollups rebuilt.")
 
     app.cli.add_command(rollup_group)
 
@@ -95,9 +120,12 @@ def register(app: Flask) -> None:
                   help="Generate this many synthetic projects (default: fill up to the declared baseline).")
     @click.option("--lines-per-project", type=click.IntRange(min=1, max=50), default=None,
                   help="Average budget lines per project (default 3; 10 with --projects).")
+    @click.option("--transactions-per-project", type=click.IntRange(min=0, max=100), default=None,
+                  help="Transactions per project under way (default 5; 10 with --projects).")
     @click.option("--seed", type=int, default=2003, show_default=True, help="Random seed, for reproducible data.")
-    def demo_data_command(n_projects, lines_per_project, seed):
-        """Generate synthetic projects with budget lines, all flagged `synthetic: true`."""
+    def demo_data_command(n_projects, lines_per_project, transactions_per_project, seed):
+        """Generate synthetic organisations, projects, budget lines (with revisions), transactions and exchange
+        rates, all flagged synthetic."""
         from portfolio.services import demo
 
         total_cents = None
@@ -109,7 +137,11 @@ def register(app: Flask) -> None:
             if total_cents <= 0:
                 raise click.ClickException("Itemized budgets already reach the baseline; nothing to fill.")
         lines = lines_per_project or (3 if total_cents is not None else 10)
+        transactions = transactions_per_project if transactions_per_project is not None else (
+            5 if total_cents is not None else 10)
         with click.progressbar(length=n_projects, label="Generating synthetic projects") as bar:
-            result = demo.generate(n_projects, total_cents, seed=seed, lines_per_project=lines, progress=bar.update)
-        click.echo(f"Created {result.projects} synthetic projects with {result.budget_lines} budget lines, "
-                   f"USD {result.budget_usd} in all.")
+            result = demo.generate(n_projects, total_cents, seed=seed, lines_per_project=lines,
+                                   transactions_per_project=transactions, progress=bar.update)
+        db.session.commit()
+        click.echo(f"Created {result.projects} synthetic projects with {result.budget_lines} budget lines and "
+                   f"{result.transactions} transactions, current budget USD {result.budget_usd} in all.")

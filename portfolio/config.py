@@ -37,13 +37,18 @@ def load(instance_path: str) -> dict:
         "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
         "CORS_ORIGINS": _csv("CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-not-secret"),
         # Local demo only: lets GET requests through without a token. Writes always need one.
         "OPEN_READS": _flag("OPEN_READS"),
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("IDEMPOTENCY_TTL_HOURS", "24")),
         "IDEMPOTENCY_LOCK_SECONDS": int(os.environ.get("IDEMPOTENCY_LOCK_SECONDS", "60")),
+        # An amount sent without fx_rate takes the latest rate published at most this many days before its
+        # value date (UN operational rates are monthly).
+        "FX_MAX_AGE_DAYS": int(os.environ.get("FX_MAX_AGE_DAYS", "31")),
+        # gunicorn's worker count (gunicorn.conf.py sets WEB_CONCURRENCY): with several, in-memory rate limits
+        # are per process, and the app says so at start-up.
+        "WORKERS": int(os.environ.get("WEB_CONCURRENCY", "1")),
         # Flask-Limiter: in memory unless RATELIMIT_STORAGE_URI names Redis (redis://127.0.0.1:6379).
         "RATELIMIT_ENABLED": not _flag("RATELIMIT_DISABLED"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

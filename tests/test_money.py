@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portfolio.money import allocate, convert_to_usd
-from portfolio.services.allocation import equal_shares, split_by_shares
+from portfolio.money import to_cents, from_cents
+from portfolio.services.storage import equal_shares
 
 totals = st.integers(min_value=0, max_value=10**14)  # up to USD 10^12 in cents
 weight_lists = st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=12).filter(
@@ -30,17 +31,16 @@ def test_allocate_each_part_within_one_unit_of_its_exact_share(total, weights):
 
 
 @given(st.integers(min_value=1, max_value=50))
-def test_equal_shares_sum_to_exactly_100(count):
-    shares = equal_shares(count)
-    assert sum(shares) == Decimal(100)
-    assert max(shares) - min(shares) <= Decimal("0.01")
+def test_equal_shares_sum_to_exactly_100_percent(count):
+    shares = equal_shares(count)  # hundredths of a percent
+    assert sum(shares) == 10000
+    assert max(shares) - min(shares) <= 1
 
 
 @settings(max_examples=200)
 @given(st.decimals(min_value=0, max_value=10**12, places=2), st.integers(min_value=1, max_value=6))
-def test_split_by_shares_sums_to_budget(total, n):
-    shares = equal_shares(n)
-    parts = split_by_shares(total, shares)
+def test_split_by_equal_shares_sums_to_budget(total, n):
+    parts = [from_cents(c) for c in allocate(to_cents(total), equal_shares(n))]
     assert sum(parts) == total
 
 

@@ -7,7 +7,7 @@ from helpers import create_project, pointers, project_body
 def test_project_create_returns_201_with_everything_embedded(client):
     response = client.post("/api/v1/projects", json=project_body(
         "P-1", countries=["al", "BA"], rcps=["marri"], priorities=[
-            {"code": "cooperation", "share": "60"}, {"code": "harmonization", "share": 40}]))
+            {"code": "cooperation", "share": "60"}, {"code": "harmonization", "share": "40"}]))
     assert response.status_code == 201
     assert response.headers["Location"].endswith("/api/v1/projects/P-1")
     assert response.headers["ETag"]
@@ -16,7 +16,7 @@ def test_project_create_returns_201_with_everything_embedded(client):
     assert [c["code"] for c in project["countries"]] == ["AL", "BA"]
     assert [(p["code"], p["share"]) for p in project["priorities"]] == [("cooperation", "60.00"),
                                                                         ("harmonization", "40.00")]
-    assert project["budget"] == {"known": False, "total_usd": None, "line_count": 0}
+    assert project["budget"] == {"known": False, "total_usd": None, "original_usd": None, "line_count": 0}
     assert project["synthetic"] is False and project["source"] == "api"
 
 

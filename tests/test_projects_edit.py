@@ -109,11 +109,11 @@ def test_project_after_commit_still_describes_our_own_write(app, client):
 
     create_project(client)
     with app.app_context():
-        project = projects.get_project("P-1")
-        projects.update_project(project, {"title": "Ours"}, "test")
+        project, changed = projects.update(projects.get("P-1", lock=True), {"title": "Ours"}, "test")
+        db.session.commit()
         with db.engine.begin() as other_writer:
             other_writer.execute(text("UPDATE projects SET title = 'Theirs', version = version + 1 "
                                       "WHERE code = 'P-1'"))
-        assert (project.title, project.version) == ("Ours", 2)
+        assert (project.row["title"], project.row["version"], changed) == ("Ours", 2, True)
         db.session.remove()
     assert client.get("/api/v1/projects/P-1").json["version"] == 3

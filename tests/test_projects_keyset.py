@@ -58,7 +58,7 @@ def test_keyset_walk_forward_and_back_matches_offset_order(client, projects, sor
 
 
 def test_keyset_with_filters_and_first_page_has_no_prev(client, projects):
-    response = client.get("/api/v1/projects?cursor=first&page_size=2&q=title 1")
+    response = client.get("/api/v1/projects?cursor=first&page_size=2&q=title 1&sort=code")
     assert [p["code"] for p in response.json] == ["K-01", "K-05"]
     assert set(_links(response)) == {"first", "last", "next"}
 

@@ -38,7 +38,9 @@ def test_projects_list_q_treats_wildcards_literally(client):
 @pytest.mark.parametrize("query, expected", [
     ("priority=migrants-rights", ["TCM-ANNEX-04", "TCM-ANNEX-08", "TCM-ANNEX-14"]),
     ("country=ec", ["TCM-ANNEX-10", "TCM-ANNEX-11"]),
-    ("rcp=puebla-process", ["TCM-ANNEX-12"]),
+    ("rcp=puebla-process", ["TCM-ANNEX-08", "TCM-ANNEX-12"]),  # stated or derived (DO is a member)
+    ("rcp=puebla-process&rcp_link=stated", ["TCM-ANNEX-12"]),
+    ("rcp=puebla-process&rcp_link=derived", ["TCM-ANNEX-08", "TCM-ANNEX-12"]),
     ("activity_type=economic-development", ["TCM-ANNEX-01", "TCM-ANNEX-15"]),
     ("status=pipeline", ["TCM-ANNEX-04"]),
     ("post_emergency=true", ["TCM-ANNEX-04"]),
@@ -105,8 +107,10 @@ def test_projects_list_page_size_is_capped(client):
     assert client.get("/api/v1/projects?page_size=200").status_code == 200
 
 
-def test_projects_list_ignores_unknown_query_parameters(client, annex):
-    assert client.get("/api/v1/projects?utm_source=mail").headers["X-Total-Count"] == "15"
+def test_projects_list_refuses_unknown_query_parameters_naming_them(client, annex):
+    response = client.get("/api/v1/projects?utm_source=mail&region=europe")
+    assert response.status_code == 422
+    assert [(e["location"], e["pointer"]) for e in response.json["errors"]] == [("query", "/utm_source")]
 
 
 def test_projects_list_absurd_page_is_422_not_500(client):

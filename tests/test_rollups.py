@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from conftest import wipe
 from helpers import etag, project_body
 from portfolio.extensions import db
-from portfolio.services import aggregates, rollups
+from portfolio.statistics import aggregates, readers, rollups
 
 REGIONS = ["africa-middle-east", "asia-oceania", "americas", "europe"]
 PRIORITIES = ["cooperation", "irregular-migration", "migrants-rights", "regular-migration", "harmonization"]
@@ -86,8 +86,8 @@ def test_rollups_equal_raw_group_by_after_random_writes(app, client, ops):
     with app.app_context():
         assert rollups.differences() == []
         for args in FILTERS:
-            assert aggregates.reader(args).__class__ is aggregates.RollupReader
-            for dimension in ("region", "priority", "year", "status"):
+            assert readers.reader(args).__class__ is readers.RollupReader
+            for dimension in ("region", "priority", "year", "status", "organisation", "donor"):
                 assert aggregates.aggregate(dimension, args) == aggregates.aggregate(dimension, args,
                                                                                      use_rollups=False), (
                     dimension, args)
@@ -97,9 +97,9 @@ def test_rollups_equal_raw_group_by_after_random_writes(app, client, ops):
 
 def test_rollups_are_not_used_for_other_filters(app):
     with app.app_context():
-        assert isinstance(aggregates.reader({"q": "x"}), aggregates.BaseReader)
-        assert isinstance(aggregates.reader({"country": "AL", "region": "europe"}), aggregates.BaseReader)
-        assert isinstance(aggregates.reader({"region": "europe", "synthetic": None}), aggregates.RollupReader)
+        assert isinstance(readers.reader({"q": "x"}), readers.BaseReader)
+        assert isinstance(readers.reader({"country": "AL", "region": "europe"}), readers.BaseReader)
+        assert isinstance(readers.reader({"region": "europe", "synthetic": None}), readers.RollupReader)
 
 
 def test_rollups_rebuilt_after_demo_data(runner, app):
@@ -114,7 +114,7 @@ def test_rollups_cli_verify_and_rebuild(runner, app, client):
     client.post("/api/v1/projects", json=project_body("V-1"))
     assert runner.invoke(args=["rollups", "verify"]).exit_code == 0
     with app.app_context():
-        db.session.execute(aggregates.RollupProject.__table__.delete())
+        db.session.execute(readers.RollupProject.__table__.delete())
         db.session.commit()
     broken = runner.invoke(args=["rollups", "verify"])
     assert broken.exit_code == 1 and "differ" in broken.output

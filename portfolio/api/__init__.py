@@ -1,17 +1,35 @@
-def register_blueprints(api, app, limiter) -> None:
-    from portfolio.api import (aggregates, budget_lines, bulk, docs, exports, health, history, projects, reference,
-                               sync)
-    from portfolio.api.base import ProjectCodeConverter
+"""The HTTP layer: flask-smorest blueprints (routing, auth, ETags, statuses), problem+json, the checks
+every request passes, and the per-request unit of work."""
+from portfolio.api.base import ApiBlueprint, IdConverter, ProblemApi, ProjectCodeConverter  # noqa: F401
+
+api = ProblemApi()
+
+
+def init_app(app, limiter) -> None:
+    from portfolio.api import (aggregates, budget_lines, bulk, docs, exports, finance, health, history,
+                               organisations, problems, projects, reference, request_checks, sync, transactions,
+                               unit_of_work)
     from portfolio.schemas.fields import DecimalString
 
-    api.register_field(DecimalString, "string", "decimal")
     app.url_map.converters["project_code"] = ProjectCodeConverter
+    app.url_map.converters["id"] = IdConverter
+    api.init_app(app)
+    app.extensions["tcm_api"] = api
+    api.register_field(DecimalString, "string", "decimal")
     api.register_converter(ProjectCodeConverter, lambda converter: {
         "type": "string", "pattern": "^(?!bulk$)[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"})
+    api.register_converter(IdConverter, lambda converter: {"type": "integer", "minimum": 1,
+                                                           "maximum": 2**31 - 1})
     limiter.exempt(health.blp)
     limiter.exempt(docs.assets)
-    limiter.limit(lambda: app.config["RATELIMIT_BULK"])(bulk.blp)
+    for blueprint in (bulk.blp, transactions.bulk_blp):
+        limiter.limit(lambda: app.config["RATELIMIT_BULK"])(blueprint)
     # bulk before projects: its static /projects/bulk must not be read as a project code.
-    for module in (reference, bulk, projects, budget_lines, history, sync, aggregates, exports, health):
-        api.register_blueprint(module.blp)
+    for blueprint in (reference.blp, organisations.blp, bulk.blp, projects.blp, budget_lines.blp, transactions.blp,
+                      transactions.bulk_blp, finance.blp, history.blp, sync.blp, aggregates.blp, exports.blp,
+                      health.blp):
+        api.register_blueprint(blueprint)
     app.register_blueprint(docs.assets)
+    problems.register(app)
+    request_checks.register(app)
+    unit_of_work.register(app)

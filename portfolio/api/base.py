@@ -1,33 +1,20 @@
-"""flask-smorest wiring: problem+json errors, and pagination that also sends Link headers."""
+"""flask-smorest wiring: problem+json errors, pagination that also sends Link headers, bounded path
+parameters. The two pagination methods overridden here are the library's documented extension points
+("Override this to set pagination data another way"); the pinned version range in pyproject.toml and
+tests/test_contract.py guard them."""
+import http
 from urllib.parse import urlencode
 
 from flask import g, request
-import marshmallow as ma
 from flask_smorest import Api, Blueprint
-from flask_smorest import pagination as _pagination
 from flask_smorest.utils import prepare_response
-from werkzeug.routing import BaseConverter
-import http
+from werkzeug.routing import BaseConverter, IntegerConverter
 
-from portfolio.errors import PROBLEM_JSON, http_exception_to_problem
+from portfolio.api.problems import PROBLEM_JSON, http_exception_to_problem
+from portfolio.models.base import MAX_ID
 from portfolio.schemas.problem import ProblemSchema
 
-
 MAX_PAGE = 10_000_000  # page x page_size stays far inside a 64-bit OFFSET
-_schema_factory = _pagination._pagination_parameters_schema_factory
-
-
-def _bounded_pagination_schema(default_page, default_page_size, max_page_size):
-    """flask-smorest's pagination parameters, with an upper bound on `page` (an unbounded page made
-    the OFFSET overflow: a 500 found by Schemathesis)."""
-
-    class BoundedPaginationParametersSchema(_schema_factory(default_page, default_page_size, max_page_size)):
-        page = ma.fields.Integer(load_default=default_page, validate=ma.validate.Range(min=1, max=MAX_PAGE))
-
-    return BoundedPaginationParametersSchema
-
-
-_pagination._pagination_parameters_schema_factory = _bounded_pagination_schema
 
 
 class ProblemApi(Api):
@@ -49,7 +36,7 @@ class ProblemApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
-def _page_url(page: int, page_size: int, cursor: str | None = None) -> str:
+def page_url(page: int, page_size: int, cursor: str | None = None) -> str:
     args = request.args.to_dict(flat=False)
     if cursor is None:
         args["page"] = [str(page)]
@@ -66,31 +53,37 @@ class ProjectCodeConverter(BaseConverter):
     regex = r"(?!bulk(?:/|$))[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 
 
+class IdConverter(IntegerConverter):
+    """A row id: larger numbers than the columns hold are simply not found (404), never a database error."""
+
+    def __init__(self, map, **kwargs):
+        super().__init__(map, min=1, max=MAX_ID, **kwargs)
+
+
 class ApiBlueprint(Blueprint):
     """Blueprint whose paginated responses carry X-Total-Count and RFC 8288 Link headers too."""
 
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 25, "max_page_size": 200}
 
     def _set_pagination_metadata(self, page_params, result, headers):
+        headers = headers or {}
         cursors = g.pop("cursor_links", None)
-        if cursors is not None:
-            # Keyset pages have no page numbers: only cursor links and the total.
-            headers = headers or {}
-            headers["Link"] = ", ".join(f'<{_page_url(0, page_params.page_size, c)}>; rel="{rel}"'
-                                        for rel, c in cursors.items())
+        if page_params.item_count is not None and page_params.item_count >= 0:
             headers["X-Total-Count"] = str(page_params.item_count)
+        if cursors is not None:
+            # Keyset pages have no page numbers: only cursor links (and the total when asked for).
+            headers["Link"] = ", ".join(f'<{page_url(0, page_params.page_size, c)}>; rel="{rel}"'
+                                        for rel, c in cursors.items())
             return result, headers
         result, headers = super()._set_pagination_metadata(page_params, result, headers)
-        total = page_params.item_count
-        size = page_params.page_size
+        total, size = page_params.item_count, page_params.page_size
         last = max(1, (total - 1) // size + 1) if total else 1
-        links = [f'<{_page_url(1, size)}>; rel="first"', f'<{_page_url(last, size)}>; rel="last"']
+        links = [f'<{page_url(1, size)}>; rel="first"', f'<{page_url(last, size)}>; rel="last"']
         if page_params.page > 1:
-            links.append(f'<{_page_url(min(page_params.page - 1, last), size)}>; rel="prev"')
+            links.append(f'<{page_url(min(page_params.page - 1, last), size)}>; rel="prev"')
         if page_params.page < last:
-            links.append(f'<{_page_url(page_params.page + 1, size)}>; rel="next"')
+            links.append(f'<{page_url(page_params.page + 1, size)}>; rel="next"')
         headers["Link"] = ", ".join(links)
-        headers["X-Total-Count"] = str(total)
         return result, headers
 
     def _document_pagination_metadata(self, spec, resp_doc):

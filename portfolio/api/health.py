@@ -3,7 +3,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import text
 
 from portfolio.api.base import ApiBlueprint
-from portfolio.errors import ProblemError
+from portfolio.api.problems import ProblemError
 from portfolio.extensions import db
 from portfolio.observability import metrics_response
 

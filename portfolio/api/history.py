@@ -15,7 +15,7 @@ class ProjectHistory(MethodView):
     @blp.response(200, AuditEventSchema(many=True))
     @blp.paginate()
     def get(self, code, pagination_parameters):
-        """Every change to the project and its budget lines, newest first (kept after deletion)."""
+        """Every change to the project, its budget lines and transactions, newest first (kept after deletion)."""
         events, total = project_history(code, pagination_parameters.page, pagination_parameters.page_size)
         pagination_parameters.item_count = total
         return events

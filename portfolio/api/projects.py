@@ -2,26 +2,26 @@
 from flask import g, url_for
 from flask.views import MethodView
 
+from portfolio import etags
 from portfolio.api import idempotency
 from portfolio.api.base import ApiBlueprint
 from portfolio.auth import current_actor, protect
-from portfolio.schemas.projects import (
-    ProjectCreateSchema, ProjectPatchSchema, ProjectQuerySchema, ProjectSchema,
-    ProjectWriteSchema,
-)
-from portfolio.services import project_queries, projects
+from portfolio.schemas.filters import ProjectQuerySchema
+from portfolio.schemas.projects import ProjectCreateSchema, ProjectPatchSchema, ProjectSchema, ProjectWriteSchema
+from portfolio.services import projects, queries
+from portfolio.services import state as states
+from portfolio.services.project_view import present
+from portfolio.services.vocabulary import current
 
 blp = ApiBlueprint("projects", __name__, url_prefix="/api/v1", description="TCM projects")
-protect(blp, {"GET": "read", "POST": "create", "PATCH": "edit", "PUT": "edit", "DELETE": "edit"})
+protect(blp, {"GET": "read", "POST": "create", "PATCH": "edit", "PUT": "edit", "DELETE": "delete"})
 idempotency.enable(blp)
 
 
-def etag_data(project) -> dict:
-    return {"code": project.code, "version": project.version}
-
-
-def _out(project):
-    return project_queries.decorate([project])[0]
+def shown(ids: list[int]) -> list[dict]:
+    found = states.load(ids=ids)
+    vocab = current()
+    return [present(found[i], vocab) for i in ids if i in found]
 
 
 @blp.route("/projects")
@@ -30,19 +30,16 @@ class Projects(MethodView):
     @blp.response(200, ProjectSchema(many=True))
     @blp.paginate()
     def get(self, args, pagination_parameters):
-        """List projects: filters, text search `q`, sorting, pagination (X-Total-Count and Link headers).
+        """List projects: filters, word search `q`, sorting, pagination (X-Total-Count and Link headers).
 
         Pages by offset (`page`) or, for deep pages at constant cost, by keyset (`cursor=first`, then the
-        cursors in the Link header)."""
+        cursors in the Link header). Without `sort`, results of `q` come by relevance."""
         if args.get("cursor"):
-            items, total, cursors = project_queries.list_projects_keyset(args, args["cursor"],
-                                                                         pagination_parameters.page_size)
-            g.cursor_links = cursors
+            ids, g.cursor_links = queries.keyset_ids(args, args["cursor"], pagination_parameters.page_size)
         else:
-            items, total = project_queries.list_projects(args, pagination_parameters.page,
-                                                         pagination_parameters.page_size)
-        pagination_parameters.item_count = total
-        return items
+            ids = queries.page_ids(args, pagination_parameters.page, pagination_parameters.page_size)
+        pagination_parameters.item_count = queries.count(args)
+        return shown(ids)
 
     @blp.etag
     @blp.arguments(ProjectCreateSchema)
@@ -50,9 +47,9 @@ class Projects(MethodView):
     @blp.alt_response(409, description="A project with this code already exists")
     def post(self, data):
         """Create a project. Omitted priority shares are split equally."""
-        project = projects.create_project(data, current_actor())
-        blp.set_etag(etag_data(project))
-        return _out(project), {"Location": url_for("projects.ProjectDetail", code=project.code)}
+        project = projects.create(data, current_actor())
+        blp.set_etag(etags.data(project.code, project.row["version"]))
+        return present(project, current()), {"Location": url_for("projects.ProjectDetail", code=project.code)}
 
 
 @blp.route("/projects/<project_code:code>")
@@ -61,37 +58,37 @@ class ProjectDetail(MethodView):
     @blp.response(200, ProjectSchema)
     def get(self, code):
         """One project with everything embedded, and its ETag."""
-        project = projects.get_project(code)
-        blp.set_etag(etag_data(project))
-        return _out(project)
+        project = projects.get(code)
+        blp.set_etag(etags.data(code, project.row["version"]))
+        return present(project, current())
 
     @blp.etag
-    @blp.arguments(ProjectPatchSchema(partial=True))
+    @blp.arguments(ProjectPatchSchema)
     @blp.response(200, ProjectSchema)
     def patch(self, data, code):
-        """Change some fields. Requires If-Match with the current ETag (428 without, 412 if stale)."""
-        project = projects.get_project(code)
-        blp.check_etag(etag_data(project))
-        projects.update_project(project, data, current_actor())
-        blp.set_etag(etag_data(project))
-        return _out(project)
+        """Change some fields. Requires If-Match with the current ETag (428 without, 412 if stale). A change
+        that changes nothing keeps the version and ETag and writes no history."""
+        return self._change(code, data, replace=False)
 
     @blp.etag
     @blp.arguments(ProjectWriteSchema)
     @blp.response(200, ProjectSchema)
     def put(self, data, code):
         """Replace all writable fields. Requires If-Match with the current ETag."""
-        project = projects.get_project(code)
-        blp.check_etag(etag_data(project))
-        data = {"acronym": None, "description": None, "start_date": None, "end_date": None, **data}
-        projects.update_project(project, data, current_actor())
-        blp.set_etag(etag_data(project))
-        return _out(project)
+        return self._change(code, data, replace=True)
+
+    @staticmethod
+    def _change(code, data, replace):
+        before = projects.get(code, lock=True)
+        blp.check_etag(etags.data(code, before.row["version"]))
+        after, _ = projects.update(before, data, current_actor(), replace=replace)
+        blp.set_etag(etags.data(code, after.row["version"]))
+        return present(after, current())
 
     @blp.etag
     @blp.response(204)
     def delete(self, code):
-        """Delete a project and its budget lines. Requires If-Match with the current ETag."""
-        project = projects.get_project(code)
-        blp.check_etag(etag_data(project))
-        projects.delete_project(project, current_actor())
+        """Delete a project with its budget lines and transactions. Requires If-Match with the current ETag."""
+        before = projects.get(code, lock=True)
+        blp.check_etag(etags.data(code, before.row["version"]))
+        projects.delete(before, current_actor())

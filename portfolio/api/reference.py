@@ -1,9 +1,13 @@
-"""Reference data: regions, priorities, activity types, countries, RCPs."""
+"""Reference data: regions, priorities, activity types, countries, RCPs, exchange rates."""
 from flask.views import MethodView
+from marshmallow import Schema, fields
+from sqlalchemy import select
 
 from portfolio.api.base import ApiBlueprint
 from portfolio.auth import protect
-from portfolio.models import ActivityType, Priority, Region
+from portfolio.extensions import db
+from portfolio.models import ActivityType, ExchangeRate, Priority, Region
+from portfolio.schemas.fields import DecimalString
 from portfolio.schemas.reference import (
     ActivityTypeSchema,
     CountryQuerySchema,
@@ -17,6 +21,14 @@ from portfolio.services import reference
 
 blp = ApiBlueprint("reference", __name__, url_prefix="/api/v1", description="Reference vocabularies and RCPs")
 protect(blp, {"GET": "read"})
+
+
+class ExchangeRateSchema(Schema):
+    id = fields.Integer()
+    currency = fields.String()
+    date = fields.Date(metadata={"description": "In force from this date (for FX_MAX_AGE_DAYS days at most)"})
+    usd_per_unit = DecimalString(10)
+    source = fields.String()
 
 
 @blp.route("/regions")
@@ -57,13 +69,28 @@ class Rcps(MethodView):
     @blp.arguments(RcpQuerySchema, location="query")
     @blp.response(200, RcpSchema(many=True))
     def get(self, args):
-        """The 13 major RCPs of Annex A and the 5 further groups of its footnote, with members."""
-        return reference.list_rcps(args.get("country"), args.get("kind"))
+        """The 13 major RCPs of Annex A and the 5 further groups of its footnote, with their members,
+        observers and (CIS Conference) interested States."""
+        return reference.list_rcps(args.get("country"), args.get("kind"), args["role"])
 
 
-@blp.route("/rcps/<string:code>")
+@blp.route("/rcps/<string(maxlength=40):code>")
 class RcpDetail(MethodView):
     @blp.response(200, RcpSchema)
     def get(self, code):
         """One RCP with its members."""
         return reference.get_rcp(code)
+
+
+@blp.route("/exchange-rates")
+class ExchangeRates(MethodView):
+    @blp.response(200, ExchangeRateSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """The loaded exchange rates (USD per unit), by currency and date: every rate an amount was priced
+        with is here, under the id the amount records (fx_rate_id)."""
+        statement = select(ExchangeRate).order_by(ExchangeRate.currency, ExchangeRate.date)
+        rows = db.session.scalars(statement).all()
+        pagination_parameters.item_count = len(rows)
+        first = pagination_parameters.first_item
+        return rows[first:first + pagination_parameters.page_size]

@@ -1,12 +1,13 @@
+"""The tables. Models are plain typed rows without relationships: services read and write them in
+set-wise statements (services/state.py), so one project and 5,000 take the same path."""
 from portfolio.models.audit import AuditEvent
-from portfolio.models.rollup import RollupPriority, RollupProject, RollupYear
-from portfolio.models.security import ROLES, ApiToken, IdempotencyKey
 from portfolio.models.base import Base
+from portfolio.models.figures import ProjectCountryFigure, ProjectFigure, ProjectOrganisationFigure, ProjectPriorityFigure
+from portfolio.models.maintenance import DERIVED, MaintenanceFlag
+from portfolio.models.finance import BUDGET_TYPES, BudgetLine, ExchangeRate, Transaction
+from portfolio.models.organisation import ORGANISATION_ROLES, ORGANISATION_TYPES, Organisation, ProjectOrganisation
 from portfolio.models.project import (
-    BUDGET_STATUSES,
-    BUDGET_TYPES,
     PROJECT_STATUSES,
-    BudgetLine,
     Project,
     ProjectActivityType,
     ProjectCountry,
@@ -14,6 +15,7 @@ from portfolio.models.project import (
     ProjectRcp,
 )
 from portfolio.models.reference import (
+    MEMBER_ROLES,
     ActivityType,
     Country,
     PortfolioBaseline,
@@ -22,10 +24,14 @@ from portfolio.models.reference import (
     RcpMember,
     Region,
 )
+from portfolio.models.rollup import RollupOrganisation, RollupPriority, RollupProject
+from portfolio.models.security import ROLES, ApiToken, IdempotencyKey
 
 __all__ = [
-    "RollupPriority", "RollupProject", "RollupYear",
-    "ApiToken", "IdempotencyKey", "ROLES", "AuditEvent", "Base", "BudgetLine", "Project", "ProjectActivityType", "ProjectCountry",
-    "ProjectPriority", "ProjectRcp", "ActivityType", "Country", "PortfolioBaseline", "Priority",
-    "Rcp", "RcpMember", "Region", "PROJECT_STATUSES", "BUDGET_TYPES", "BUDGET_STATUSES",
+    "AuditEvent", "Base", "ProjectCountryFigure", "ProjectFigure", "ProjectOrganisationFigure", "ProjectPriorityFigure",
+    "BUDGET_TYPES", "BudgetLine", "ExchangeRate", "Transaction", "ORGANISATION_ROLES", "ORGANISATION_TYPES",
+    "Organisation", "ProjectOrganisation", "PROJECT_STATUSES", "Project", "ProjectActivityType", "ProjectCountry",
+    "ProjectPriority", "ProjectRcp", "MEMBER_ROLES", "ActivityType", "Country", "PortfolioBaseline", "Priority", "Rcp",
+    "RcpMember", "Region", "RollupOrganisation", "RollupPriority", "RollupProject", "ROLES", "ApiToken",
+    "IdempotencyKey", "DERIVED", "MaintenanceFlag",
 ]

@@ -1,8 +1,10 @@
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import BigInteger, DateTime, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from portfolio.measures import AMOUNT_COLUMNS, COUNT_COLUMNS
 
 # Stable constraint names, so Alembic autogenerate and downgrades agree on both engines.
 NAMING_CONVENTION = {
@@ -12,6 +14,8 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# Ids are 32-bit on PostgreSQL (SERIAL): paths and bodies are bounded by this before they reach SQL.
+MAX_ID = 2**31 - 1
 
 
 class Base(DeclarativeBase):
@@ -41,3 +45,27 @@ class UtcDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def _amount_columns() -> type:
+    """A mixin with one BIGINT column per stored amount (integer cents), so that the list of amounts
+    lives in measures.py only; figures and rollup tables inherit it."""
+    namespace: dict = {"__annotations__": {}}
+    for name in AMOUNT_COLUMNS:
+        namespace["__annotations__"][name] = Mapped[int]
+        namespace[name] = mapped_column(BigInteger, default=0, nullable=False)
+    return type("AmountColumns", (), namespace)
+
+
+AmountColumns = _amount_columns()
+
+
+def _count_columns() -> type:
+    namespace: dict = {"__annotations__": {}}
+    for name in COUNT_COLUMNS:
+        namespace["__annotations__"][name] = Mapped[int]
+        namespace[name] = mapped_column(BigInteger, default=0, nullable=False)
+    return type("CountColumns", (), namespace)
+
+
+CountColumns = _count_columns()

@@ -9,34 +9,26 @@ from portfolio.models.base import Base
 from portfolio.money import ScaledDecimal
 
 
-class Region(Base):
+class _Term:
+    """A term of one of the source documents' vocabularies, in the documents' own order."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(200))
+
+
+class Region(_Term, Base):
     __tablename__ = "regions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    position: Mapped[int] = mapped_column(Integer)
-    source: Mapped[str] = mapped_column(String(200))
 
-
-class Priority(Base):
+class Priority(_Term, Base):
     __tablename__ = "priorities"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(Text)
-    position: Mapped[int] = mapped_column(Integer)
-    source: Mapped[str] = mapped_column(String(200))
 
-
-class ActivityType(Base):
+class ActivityType(_Term, Base):
     __tablename__ = "activity_types"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(Text)
-    position: Mapped[int] = mapped_column(Integer)
-    source: Mapped[str] = mapped_column(String(200))
 
 
 class Country(Base):
@@ -55,7 +47,8 @@ class Country(Base):
 
 
 RCP_KINDS = ("major", "other")
-MEMBER_ROLES = ("member", "interested")
+# "interested": the CIS Conference's interested States; "observer": states the matrix lists as observers.
+MEMBER_ROLES = ("member", "observer", "interested")
 
 
 class Rcp(Base):
@@ -81,7 +74,7 @@ class Rcp(Base):
     main_areas: Mapped[str | None] = mapped_column(Text)
     current_priorities: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(Text)
 
     members: Mapped[list["RcpMember"]] = relationship(
         back_populates="rcp", cascade="all, delete-orphan", order_by="RcpMember.country_code"

@@ -1,57 +1,51 @@
-"""Precomputed rollups, kept exact by the write path in the same transaction (services/rollups.py).
+"""Precomputed rollups, kept exact by the write path in the same transaction (statistics/rollups.py).
 
-Each cell is keyed by the filters an aggregate can be answered for without touching the base
-tables: `filter_priority_id` (0: every project; P: only projects serving priority P), region,
-status, synthetic, and the project's start and end years (0: no start date; 9999: no end date), so
-"active in a year range" is a range condition over cells.
+A cell is keyed by what an aggregate can be filtered by without the base tables: `filter_priority_id`
+(0: every project; P: only projects serving priority P), region, status, synthetic; and by `kind`:
+
+- KIND_ALL: each project once (lo = hi = 0): project counts with no year range;
+- KIND_YEAR (lo = hi = the year): the money of that year, and the projects having money in it;
+- KIND_RUN / KIND_GAP: each run of consecutive years in which a project has money (lo..hi) counts +1,
+  each gap between two runs (lo = the last year of one, hi = the first of the next) counts -1. For a
+  year range [a, b] the runs that overlap it minus the gaps inside it (a <= lo and hi <= b) count each
+  project with money in the range exactly once, whatever its gaps.
 """
-from decimal import Decimal
-
-from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portfolio.models.base import Base
-from portfolio.money import ScaledDecimal
+from portfolio.models.base import AmountColumns, Base, CountColumns
 
-NO_START = 0
-OPEN_END = 9999
+KIND_ALL, KIND_YEAR, KIND_RUN, KIND_GAP = 0, 1, 2, 3
 
 
-class _Keys:
+class _Cell(CountColumns, AmountColumns):
     filter_priority_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     region_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
     synthetic: Mapped[bool] = mapped_column(primary_key=True)
-    start_year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    end_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lo: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hi: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
-class RollupProject(_Keys, Base):
-    """Whole projects: counts, unknown budgets and budgets by region, status, ... (and totals)."""
+class RollupProject(_Cell, Base):
+    """Whole projects."""
 
     __tablename__ = "rollup_projects"
 
-    project_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    unknown_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    budget_usd: Mapped[Decimal] = mapped_column(ScaledDecimal(2), default=Decimal(0))
 
-
-class RollupPriority(_Keys, Base):
-    """Budget attributed to each priority (0: projects without one)."""
+class RollupPriority(_Cell, Base):
+    """Money attributed to each priority by share; counts: the projects serving it (0: none)."""
 
     __tablename__ = "rollup_priorities"
 
     priority_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    unknown_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    budget_usd: Mapped[Decimal] = mapped_column(ScaledDecimal(2), default=Decimal(0))
 
 
-class RollupYear(_Keys, Base):
-    """Budget lines by the year their period starts."""
+class RollupOrganisation(_Cell, Base):
+    """Money attributed to each organisation of a role by share (0: projects with none in that role)."""
 
-    __tablename__ = "rollup_years"
+    __tablename__ = "rollup_organisations"
 
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_count: Mapped[int] = mapped_column(BigInteger, default=0)
-    budget_usd: Mapped[Decimal] = mapped_column(ScaledDecimal(2), default=Decimal(0))
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(Integer, primary_key=True)

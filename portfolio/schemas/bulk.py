@@ -1,38 +1,159 @@
-from marshmallow import Schema, fields, validate
+"""Bulk uploads (projects, transactions): the query, the body, the CSV layouts, and the loading of every
+item with the schema that fits it (a new project needs every required field; a row updating an
+existing one carries only what it changes)."""
+from marshmallow import Schema, ValidationError, fields
 
-from portfolio.schemas.projects import ProjectCreateSchema
+from portfolio.errors import field_error, flatten_messages
+from portfolio.schemas.csv_input import Layout
+from portfolio.schemas.fields import BoundedDateTime, CODE_HELP, CODE_PATTERN, Code, enum
+from portfolio.schemas.projects import ProjectCreateSchema, optional
 from portfolio.schemas.reference import QuerySchema
+from portfolio.schemas.transactions import TransactionPatchSchema, TransactionWriteSchema
+
+MAX_ITEMS = 5000
+IF_MATCH_HELP = ("The version you expect the project to have: its `version` number or its ETag. If the project "
+                 "has another version (or does not exist) the row fails with a precondition error and nothing is "
+                 "written.")
+
+
+class IfMatchField(fields.Field):
+    """A version number (or digits, from CSV) or an ETag string."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValidationError("A version number or an ETag.")
+        if isinstance(value, str) and value.isdigit() and len(value) < 10:
+            value = int(value)
+        if isinstance(value, int) and not 1 <= value < 2**31:
+            raise ValidationError("A version number is between 1 and 2^31-1.")
+        if isinstance(value, str) and not 1 <= len(value) <= 100:
+            raise ValidationError("An ETag is 1-100 characters.")
+        return value
+
+
+class BulkProjectCreateSchema(ProjectCreateSchema):
+    if_match = IfMatchField(metadata={"description": IF_MATCH_HELP, "oneOf": [{"type": "integer"},
+                                                                              {"type": "string"}]})
+
+
+BulkProjectUpdateSchema = optional(BulkProjectCreateSchema, "BulkProjectUpdateSchema")
+BulkProjectUpdateSchema._declared_fields["code"].required = True
 
 
 class BulkQuerySchema(QuerySchema):
-    mode = fields.String(load_default="create", validate=validate.OneOf(("create", "upsert")),
-                         metadata={"description": "create: every code must be new; upsert: update by code"})
+    mode = enum(("create", "upsert"), load_default="create", metadata={
+        "description": "create: every code must be new; upsert: create new codes, update existing ones with the "
+                       "fields each row carries (absent fields and empty CSV cells keep their stored value)"})
 
 
-class BulkRequestSchema(Schema):
-    items = fields.List(fields.Nested(ProjectCreateSchema), required=True,
-                        metadata={"description": "Up to 5,000 projects"})
+class BulkProjectsRequestSchema(Schema):
+    items = fields.List(fields.Nested(BulkProjectCreateSchema), required=True,
+                        metadata={"description": f"Up to {MAX_ITEMS:,} projects"})
 
 
 class BulkItemResultSchema(Schema):
     index = fields.Integer()
     code = fields.String()
-    action = fields.String(metadata={"description": "created or updated"})
+    action = enum(("created", "updated", "unchanged"))
 
 
 class BulkResultSchema(Schema):
     mode = fields.String()
     created = fields.Integer()
     updated = fields.Integer()
+    unchanged = fields.Integer(metadata={"description": "Rows equal to the stored project: nothing written"})
     items = fields.List(fields.Nested(BulkItemResultSchema))
 
 
+class BulkTransactionItemSchema(TransactionWriteSchema):
+    project = Code(CODE_PATTERN, CODE_HELP, required=True, metadata={"description": "The project's code"})
+
+
+BulkTransactionUpdateSchema = optional(BulkTransactionItemSchema, "BulkTransactionUpdateSchema")
+for _name in ("project", "reference"):
+    BulkTransactionUpdateSchema._declared_fields[_name].required = True
+
+
+class BulkTransactionsRequestSchema(Schema):
+    items = fields.List(fields.Nested(BulkTransactionItemSchema), required=True,
+                        metadata={"description": f"Up to {MAX_ITEMS:,} transactions"})
+
+
+class BulkTransactionResultItemSchema(Schema):
+    index = fields.Integer()
+    project = fields.String()
+    reference = fields.String()
+    action = enum(("created", "updated", "unchanged"))
+
+
+class BulkTransactionResultSchema(Schema):
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+    items = fields.List(fields.Nested(BulkTransactionResultItemSchema))
+
+
+PROJECT_CSV = Layout(
+    columns=("code", "title", "region", "acronym", "description", "status", "start_date", "end_date",
+             "post_emergency", "countries", "priorities", "activity_types", "rcps", "participating_organisations",
+             "if_match", "clear"),
+    required=("code",), lists=("countries", "activity_types", "rcps", "participating_organisations"),
+    pairs={"priorities": ("code", "share")}, nullable=("acronym", "description", "start_date", "end_date"))
+TRANSACTION_CSV = Layout(
+    columns=("project", "reference", "type", "date", "amount", "currency", "fx_rate", "fx_value_date", "provider",
+             "receiver", "description", "clear"),
+    required=("project", "reference"), nullable=("fx_rate", "fx_value_date", "provider", "receiver", "description"))
+
+
+def csv_projects(items: list[dict]) -> list[dict]:
+    """CSV cells are text: post_emergency true/false, participations as organisation:role[:share]."""
+    for item in items:
+        if isinstance(item.get("post_emergency"), str):
+            value = item["post_emergency"].lower()
+            item["post_emergency"] = {"true": True, "false": False}.get(value, value)
+        if isinstance(item.get("participating_organisations"), list):
+            entries = []
+            for part in item["participating_organisations"]:
+                organisation, _, rest = part.partition(":")
+                role, _, share = rest.partition(":")
+                entries.append({"organisation": organisation, "role": role, **({"share": share} if share else {})})
+            item["participating_organisations"] = entries
+    return items
+
+
+def check_items(items) -> list[dict]:
+    if not isinstance(items, list):
+        return [field_error("/items", "Must be a list.")]
+    if not items:
+        return [field_error("/items", "Give at least one item.")]
+    if len(items) > MAX_ITEMS:
+        return [field_error("/items", f"At most {MAX_ITEMS:,} items; got {len(items):,}.")]
+    return []
+
+
+def load_items(items: list, is_update, create_schema: Schema, update_schema: Schema) -> tuple[list, list[dict]]:
+    """Each item loaded by the schema that fits it; every error of every item, with its pointer."""
+    loaded, errors = [], []
+    for index, item in enumerate(items):
+        schema = update_schema if isinstance(item, dict) and is_update(item) else create_schema
+        try:
+            loaded.append(schema.load(item))
+        except ValidationError as exc:
+            loaded.append(None)
+            errors.extend(flatten_messages({"items": {index: exc.messages}}, "json"))
+    return loaded, errors
+
+
 class DeletedQuerySchema(QuerySchema):
-    since = fields.AwareDateTime(required=True, default_timezone=None,
-                                 metadata={"description": "ISO 8601 with offset; deletions at or after it"})
+    since = BoundedDateTime(required=True, metadata={"description": "ISO 8601 (UTC if no offset); deletions at or "
+                                                                    "after it"})
 
 
 class DeletedProjectSchema(Schema):
     code = fields.String()
     deleted_at = fields.AwareDateTime()
     actor = fields.String()
+
+
+PROJECT_SCHEMAS = (BulkProjectCreateSchema(), BulkProjectUpdateSchema())
+TRANSACTION_SCHEMAS = (BulkTransactionItemSchema(), BulkTransactionUpdateSchema())

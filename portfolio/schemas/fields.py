@@ -1,52 +1,166 @@
-"""Fields shared by the schemas."""
-from decimal import Decimal, InvalidOperation
+"""Fields with one grammar each: the pattern the OpenAPI document publishes is exactly what the server
+accepts (a generated client's validation matches the server's), and every value is bounded before it
+reaches Python arithmetic or SQL (no 500 on a huge number, an edge date or a stray character)."""
+import re
+from datetime import date, timezone
+from decimal import Decimal
 
-from marshmallow import fields
+from marshmallow import ValidationError, fields, validate
+
+from portfolio.models.base import MAX_ID
+
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+CODE_PATTERN = r"^(?!bulk$)[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+CODE_HELP = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (not the reserved 'bulk')"
+
+
+def fullmatch(pattern: str, error: str) -> validate.Regexp:
+    """A Regexp validator that matches the whole value: Python's `$` would also match before a final
+    newline ("RB-NL\\n"), so the pattern's anchors are replaced by \\A and \\Z."""
+    body = pattern.removeprefix("^").removesuffix("$")
+    return validate.Regexp(re.compile(rf"\A(?:{body})\Z"), error=error)
+
+
+class Text(fields.String):
+    """A string of bounded length (the column's)."""
+
+    def __init__(self, *, max_length: int, min_length: int = 0, **kwargs):
+        super().__init__(validate=validate.Length(min=min_length, max=max_length), **kwargs)
+
+
+class Code(fields.String):
+    """A code matching `pattern` exactly; the pattern is published in the OpenAPI document."""
+
+    def __init__(self, pattern: str, help_text: str, **kwargs):
+        metadata = {"pattern": pattern, **kwargs.pop("metadata", {})}
+        super().__init__(validate=fullmatch(pattern, help_text), metadata=metadata, **kwargs)
 
 
 class DecimalString(fields.Field):
-    """An exact decimal carried as a JSON string ("1250.00"), never a float.
-
-    `allow_numbers` lets a JSON number through for values that are not money (percent shares);
-    money must be a string, because a JSON number may already have been rounded by the sender.
-    """
+    """An exact decimal carried as a JSON string ("1250.00"), never a float: the value must match the
+    published pattern exactly (no sign, exponent, underscore or space) and lie in [low, high]."""
 
     default_error_messages = {
         "type": "Must be a decimal string, for example \"1250.00\".",
-        "invalid": "Not a valid decimal number.",
-        "places": "At most {places} decimal places.",
-        "range": "Must be between {low} and {high}.",
+        "pattern": "Must be a decimal string of at most {digits} digits before the point and {places} after it, "
+                   "without sign, exponent or spaces (for example \"1250.00\").",
+        "range": "Must be {range}.",
     }
 
-    def __init__(self, places: int, *, allow_numbers: bool = False, low: Decimal | None = None,
-                 high: Decimal | None = None, low_exclusive: bool = False, **kwargs):
-        metadata = kwargs.pop("metadata", {})
-        if not allow_numbers:
-            # What the OpenAPI document can say of it (domain ranges are checked on load).
-            metadata = {"pattern": rf"^-?[0-9]+(\.[0-9]{{1,{places}}})?$", **metadata}
+    def __init__(self, places: int, *, digits: int = 15, low: Decimal = Decimal(0), low_exclusive: bool = False,
+                 high: Decimal | None = None, high_exclusive: bool = False, **kwargs):
+        self.pattern = rf"^[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$"
+        metadata = {"pattern": self.pattern, "format": "decimal", "x-decimal-places": places,
+                    **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
-        self.places = places
-        self.allow_numbers = allow_numbers
-        self.low, self.high, self.low_exclusive = low, high, low_exclusive
+        self.places, self.digits = places, digits
+        self.low, self.high, self.low_exclusive, self.high_exclusive = low, high, low_exclusive, high_exclusive
+        self.regex = re.compile(rf"\A[0-9]{{1,{digits}}}(?:\.[0-9]{{1,{places}}})?\Z")
+
+    def _describe_range(self) -> str:
+        low = f"greater than {self.low}" if self.low_exclusive else f"at least {self.low}"
+        if self.high is None:
+            return low
+        high = f"less than {self.high}" if self.high_exclusive else f"at most {self.high}"
+        return f"{low} and {high}"
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, (str, int, float) if self.allow_numbers else str):
+        if not isinstance(value, str):
             raise self.make_error("type")
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation as exc:
-            raise self.make_error("invalid") from exc
-        if not number.is_finite():
-            raise self.make_error("invalid")
-        if number.as_tuple().exponent < -self.places and number != number.quantize(Decimal(1).scaleb(-self.places)):
-            raise self.make_error("places", places=self.places)
-        too_low = self.low is not None and (number <= self.low if self.low_exclusive else number < self.low)
-        if too_low or (self.high is not None and number > self.high):
-            low = f"{self.low} (exclusive)" if self.low_exclusive else self.low
-            raise self.make_error("range", low=low, high=self.high)
-        return number.quantize(Decimal(1).scaleb(-self.places))
+        if not self.regex.match(value):
+            raise self.make_error("pattern", digits=self.digits, places=self.places)
+        number = Decimal(value)  # bounded digits: exact, and far inside the decimal context
+        too_low = number <= self.low if self.low_exclusive else number < self.low
+        too_high = self.high is not None and (number >= self.high if self.high_exclusive else number > self.high)
+        if too_low or too_high:
+            raise self.make_error("range", range=self._describe_range())
+        return number
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
         return format(Decimal(value).quantize(Decimal(1).scaleb(-self.places)), "f")
+
+
+class Money(DecimalString):
+    """A USD figure in a response: two places always, so JSON, CSV and XLSX say the same."""
+
+    def __init__(self, **kwargs):
+        super().__init__(2, **kwargs)
+
+
+class StrictDate(fields.Date):
+    """YYYY-MM-DD only (no "20040301", no "2004-W10-1"), between 1900-01-01 and 2199-12-31."""
+
+    default_error_messages = {"range": f"Must be between {FIRST_DATE} and {LAST_DATE}."}
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": DATE_PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise self.make_error("invalid")
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        if not FIRST_DATE <= parsed <= LAST_DATE:
+            raise self.make_error("range")
+        return parsed
+
+
+class BoundedDateTime(fields.AwareDateTime):
+    """An ISO 8601 date-time (UTC if no offset), between 1900 and 2199 once in UTC."""
+
+    default_error_messages = {"range": "Must be in the years 1900 to 2199."}
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=timezone.utc, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        if not 1900 <= parsed.year <= 2199:
+            # Checked before conversion: 0001-01-01T00:00+14:00 would overflow on the way to UTC.
+            raise self.make_error("range")
+        return parsed.astimezone(timezone.utc)
+
+
+class Id(fields.Integer):
+    """A row id: 1 .. 2^31-1 (the columns' range on PostgreSQL)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def bounded_int(low: int, high: int, **kwargs) -> fields.Integer:
+    return fields.Integer(validate=validate.Range(min=low, max=high), **kwargs)
+
+
+def enum(values, **kwargs) -> fields.String:
+    """One of a fixed set of strings (documented as an enum)."""
+    return fields.String(validate=validate.OneOf(tuple(values)), **kwargs)
+
+
+KIND_NAMES = {"regions": "region", "priorities": "priority", "activity_types": "activity type", "rcps": "RCP",
+              "countries": "country", "organisations": "organisation"}
+
+
+class VocabularyCode(fields.String):
+    """A code that must exist in a vocabulary (regions, countries, organisations, ...): an unknown code is
+    refused, never matched against nothing. `upper`: ISO codes are accepted in either case."""
+
+    def __init__(self, kind: str, *, upper: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.kind, self.upper = kind, upper
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from portfolio.services import vocabulary  # the worker's cached codes
+
+        code = super()._deserialize(value, attr, data, **kwargs)
+        if self.upper:
+            code = code.upper()
+        if not vocabulary.knows(self.kind, code):
+            if "," in code:
+                raise ValidationError(f"One {KIND_NAMES[self.kind]} code per parameter; lists such as {code!r} "
+                                      "are not supported.")
+            raise ValidationError(f"Unknown {KIND_NAMES[self.kind]} code: {code!r}.")
+        return code

@@ -2,9 +2,12 @@ from marshmallow import Schema, fields
 
 
 class FieldErrorSchema(Schema):
-    location = fields.String(metadata={"description": "json, query, headers or files"})
-    pointer = fields.String(metadata={"description": "JSON Pointer (RFC 6901) to the offending field"})
+    location = fields.String(metadata={"description": "json, query, csv or headers"})
+    pointer = fields.String(metadata={"description": "JSON Pointer (RFC 6901) to the offending field, e.g. "
+                                                     "/items/17/priorities/0/share"})
     message = fields.String()
+    row = fields.Integer(metadata={"description": "CSV uploads: the line of the file (the header is line 1)"})
+    column = fields.String(metadata={"description": "CSV uploads: the column"})
 
 
 class ProblemSchema(Schema):

@@ -1,16 +1,25 @@
-"""Project input, output and query schemas."""
-import re
-from datetime import timezone
+"""Project input and output schemas. Input reports every error of a body at once: field errors, unknown
+codes and cross-field rules together (schema validators run even when a field failed)."""
+import copy
 from decimal import Decimal
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, validates_schema
 
-from portfolio.models import PROJECT_STATUSES
-from portfolio.schemas.fields import DecimalString
-from portfolio.schemas.reference import QuerySchema
+from portfolio.models import ORGANISATION_ROLES, PROJECT_STATUSES
+from portfolio.rules import date_order_errors
+from portfolio.schemas.fields import (
+    CODE_HELP,
+    CODE_PATTERN,
+    Code,
+    DecimalString,
+    Money,
+    StrictDate,
+    Text,
+    VocabularyCode,
+    enum,
+)
 
-CODE = re.compile(r"^(?!bulk$)[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-CODE_HELP = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (not the reserved 'bulk')"
+HUNDRED = Decimal(100)
 
 
 class StrictSchema(Schema):
@@ -20,13 +29,27 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+def share_field(**kwargs) -> DecimalString:
+    return DecimalString(2, digits=3, low=Decimal(0), low_exclusive=True, high=HUNDRED, load_default=None,
+                         allow_none=True, **kwargs)
+
+
+_SHARE = share_field()
+
+
 class PriorityShareInSchema(StrictSchema):
-    code = fields.String(required=True, metadata={"example": "irregular-migration"})
-    share = DecimalString(2, allow_numbers=True, low=Decimal(0), low_exclusive=True, high=Decimal(100),
-                          load_default=None,
-                          metadata={"description": "Percent of the project serving this priority; all shares or "
-                                                   "none (none: equal split, remainder to the first)",
-                                    "example": "50.00"})
+    code = VocabularyCode("priorities", required=True, metadata={"example": "irregular-migration"})
+    share = share_field(metadata={"description": "Percent of the project serving this priority, as a decimal "
+                                                 "string; all shares or none (none: equal split, remainder to the "
+                                                 "first in the order of §13)", "example": "50.00"})
+
+
+class ParticipationInSchema(StrictSchema):
+    organisation = VocabularyCode("organisations", required=True, metadata={
+        "description": "Organisation code, see /api/v1/organisations", "example": "IOM"})
+    role = enum(ORGANISATION_ROLES, required=True, metadata={"description": "IATI OrganisationRole"})
+    share = share_field(metadata={"description": "Percent of the project's money attributed to this organisation "
+                                                 "in this role; all shares of a role or none (equal split)"})
 
 
 def _duplicates(values) -> list[int]:
@@ -39,65 +62,104 @@ def _duplicates(values) -> list[int]:
     return out
 
 
+def _share_errors(entries: list[dict], label: str) -> dict | list | None:
+    shares = [entry.get("share") for entry in entries]
+    given = [s for s in shares if s is not None]
+    if given and len(given) != len(shares):
+        return {i: {"share": [f"Give a share for every {label}, or for none (equal split)."]}
+                for i, s in enumerate(shares) if s is None}
+    if given and sum(given) != HUNDRED:
+        return [f"Shares must sum to 100; they sum to {sum(given)}."]
+    return None
+
+
 class ProjectWriteSchema(StrictSchema):
     """Fields a programme manager or a script may write. `code` only on create."""
 
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    acronym = fields.String(allow_none=True, validate=validate.Length(max=40))
-    description = fields.String(allow_none=True, validate=validate.Length(max=20000))
-    region = fields.String(required=True, metadata={"description": "Region code, see /api/v1/regions"})
-    countries = fields.List(fields.String(validate=validate.Length(min=2, max=4)), load_default=list,
+    title = Text(max_length=300, min_length=1, required=True)
+    acronym = Text(max_length=40, allow_none=True)
+    description = Text(max_length=20000, allow_none=True)
+    region = VocabularyCode("regions", required=True, metadata={"description": "Region code, see /api/v1/regions"})
+    countries = fields.List(VocabularyCode("countries", upper=True), load_default=list,
                             metadata={"description": "ISO 3166 codes (CSXX for Serbia and Montenegro)"})
     priorities = fields.List(fields.Nested(PriorityShareInSchema), required=True,
-                             validate=validate.Length(min=1, max=5))
-    activity_types = fields.List(fields.String(), load_default=list)
-    rcps = fields.List(fields.String(), load_default=list, metadata={"description": "Stated RCP links (codes)"})
-    status = fields.String(load_default="pipeline", validate=validate.OneOf(PROJECT_STATUSES),
-                           metadata={"description": "IATI activity status"})
-    start_date = fields.Date(allow_none=True)
-    end_date = fields.Date(allow_none=True)
-    post_emergency = fields.Boolean(load_default=False)
+                             validate=lambda items: 1 <= len(items) <= 5 or _raise("Give 1 to 5 priorities."))
+    activity_types = fields.List(VocabularyCode("activity_types"), load_default=list)
+    rcps = fields.List(VocabularyCode("rcps"), load_default=list, metadata={"description": "Stated RCP links"})
+    participating_organisations = fields.List(fields.Nested(ParticipationInSchema), load_default=list, metadata={
+        "description": "Organisations taking part, each in an IATI role, with its share of the project's money"})
+    status = enum(PROJECT_STATUSES, load_default="pipeline", metadata={"description": "IATI activity status"})
+    start_date = StrictDate(allow_none=True)
+    end_date = StrictDate(allow_none=True)
+    post_emergency = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
-    @pre_load
-    def _normalise_codes(self, data, **kwargs):
-        if isinstance(data, dict) and isinstance(data.get("countries"), list):
-            data = dict(data)
-            data["countries"] = [c.upper() if isinstance(c, str) else c for c in data["countries"]]
-        return data
-
-    @validates_schema
-    def _check(self, data, partial=None, **kwargs):
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _check(self, data, original, **kwargs):
         errors: dict = {}
         start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end < start:
-            errors["end_date"] = ["end_date must not be before start_date."]
+        if date_order_errors(start, end):
+            errors["end_date"] = date_order_errors(start, end)
         for name in ("countries", "activity_types", "rcps"):
             for index in _duplicates(data.get(name) or []):
                 errors.setdefault(name, {})[index] = ["Listed twice."]
         priorities = data.get("priorities") or []
-        for index in _duplicates([p["code"] for p in priorities]):
+        for index in _duplicates([p.get("code") for p in priorities]):
             errors.setdefault("priorities", {})[index] = {"code": ["Listed twice."]}
-        shares = [p.get("share") for p in priorities]
-        given = [s for s in shares if s is not None]
-        if given and len(given) != len(shares):
-            errors.setdefault("priorities", {})
-            for index, share in enumerate(shares):
-                if share is None:
-                    errors["priorities"].setdefault(index, {})["share"] = [
-                        "Give a share for every priority, or for none (equal split)."]
-        elif given and sum(given) != Decimal(100):
-            errors["priorities"] = [f"Shares must sum to 100; they sum to {sum(given)}."]
+        problem = None if _failed_shares(original, "priorities") else _share_errors(priorities, "priority")
+        if problem:
+            errors["priorities"] = problem if isinstance(problem, list) else {**errors.get("priorities", {}),
+                                                                               **problem}
+        participations = data.get("participating_organisations") or []
+        for index in _duplicates([(p.get("organisation"), p.get("role")) for p in participations]):
+            errors.setdefault("participating_organisations", {})[index] = {"organisation": [
+                "Listed twice in the same role."]}
+        for role in ORGANISATION_ROLES if not _failed_shares(original, "participating_organisations") else ():
+            indexed = [(i, p) for i, p in enumerate(participations) if p.get("role") == role]
+            problem = _share_errors([p for _, p in indexed], f"{role} organisation")
+            if isinstance(problem, list):
+                errors.setdefault("participating_organisations", {}).setdefault(indexed[0][0], {})["share"] = [
+                    f"{role}: {problem[0]}"]
+            elif problem:
+                for position, message in problem.items():
+                    errors.setdefault("participating_organisations", {}).setdefault(indexed[position][0], {}) \
+                        .update(message)
         if errors:
             raise ValidationError(errors)
 
 
+def _failed_shares(original, name: str) -> bool:
+    """Whether a share was sent but did not load (its own error says why; the sum rules would only add noise)."""
+    entries = original.get(name) if isinstance(original, dict) else None
+    for entry in entries if isinstance(entries, list) else ():
+        if isinstance(entry, dict) and entry.get("share") is not None:
+            try:
+                _SHARE.deserialize(entry["share"])
+            except ValidationError:
+                return True
+    return False
+
+
+def _raise(message):
+    raise ValidationError(message)
+
+
 class ProjectCreateSchema(ProjectWriteSchema):
-    code = fields.String(required=True, validate=validate.Regexp(CODE, error=CODE_HELP),
-                         metadata={"description": "Stable external code scripts refer to the project by"})
+    code = Code(CODE_PATTERN, CODE_HELP, required=True,
+                metadata={"description": "Stable external code scripts refer to the project by"})
 
 
-class ProjectPatchSchema(ProjectWriteSchema):
-    """PATCH body: any subset of the writable fields (used with partial=True)."""
+def optional(schema_class: type, name: str) -> type:
+    """The same fields with nothing required and no defaults: a PATCH body, or a bulk upsert row for a
+    project that exists. Nested schemas stay whole (a priority still needs its code)."""
+    declared = {}
+    for field_name, field in schema_class._declared_fields.items():
+        field = copy.copy(field)
+        field.required, field.load_default = False, missing
+        declared[field_name] = field
+    return type(name, (schema_class,), declared)
+
+
+ProjectPatchSchema = optional(ProjectWriteSchema, "ProjectPatchSchema")
 
 
 class NamedRefSchema(Schema):
@@ -105,18 +167,24 @@ class NamedRefSchema(Schema):
     name = fields.String()
 
 
-class ProjectPrioritySchema(Schema):
-    code = fields.Function(lambda pp: pp.priority.code)
-    name = fields.Function(lambda pp: pp.priority.name)
+class ProjectPrioritySchema(NamedRefSchema):
     share = DecimalString(2)
-    budget_usd = DecimalString(2, allow_none=True, metadata={"description": "Budget attributed by the share; "
-                                                                            "null when the budget is unknown"})
+    budget_usd = Money(allow_none=True, metadata={"description": "Current budget attributed by the share; null "
+                                                                 "when the budget is unknown"})
 
 
-class ProjectCountrySchema(Schema):
-    code = fields.String(attribute="country_code")
-    name = fields.Function(lambda pc: pc.country.name)
-    budget_usd = DecimalString(2, allow_none=True)
+class ProjectCountrySchema(NamedRefSchema):
+    budget_usd = Money(allow_none=True)
+
+
+class ParticipationSchema(Schema):
+    organisation = fields.String()
+    name = fields.String()
+    role = fields.String()
+    share = DecimalString(2)
+    budget_usd = Money(allow_none=True, metadata={"description": "Current budget attributed by the share"})
+    source = fields.String(allow_none=True, metadata={"description": "For seeded participations: the citation"})
+    judgement = fields.String(allow_none=True, metadata={"description": "What in it is a judgement, not a quote"})
 
 
 class ProjectRcpSchema(Schema):
@@ -129,8 +197,19 @@ class ProjectRcpSchema(Schema):
 
 class BudgetSummarySchema(Schema):
     known = fields.Boolean()
-    total_usd = DecimalString(2, allow_none=True, metadata={"description": "null when no budget line is known"})
+    total_usd = Money(allow_none=True, metadata={"description": "Current budget; null when no budget line is known"})
+    original_usd = Money(allow_none=True, metadata={"description": "Original budget; null without an original line"})
     line_count = fields.Integer()
+
+
+class ActualsSummarySchema(Schema):
+    known = fields.Boolean(metadata={"description": "False until the project records a transaction"})
+    incoming_commitment_usd = Money(allow_none=True)
+    incoming_funds_usd = Money(allow_none=True)
+    outgoing_commitment_usd = Money(allow_none=True)
+    disbursement_usd = Money(allow_none=True)
+    expenditure_usd = Money(allow_none=True)
+    transaction_count = fields.Integer()
 
 
 class ProjectSchema(Schema):
@@ -141,65 +220,21 @@ class ProjectSchema(Schema):
     region = fields.Nested(NamedRefSchema)
     countries = fields.List(fields.Nested(ProjectCountrySchema))
     priorities = fields.List(fields.Nested(ProjectPrioritySchema))
-    activity_types = fields.Function(
-        lambda p: [{"code": a.activity_type.code, "name": a.activity_type.name} for a in
-                   sorted(p.activity_types, key=lambda a: a.activity_type.position)],
-        metadata={"type": "array", "items": {"type": "object"}})
-    rcps = fields.List(fields.Nested(ProjectRcpSchema), attribute="rcp_links")
+    activity_types = fields.List(fields.Nested(NamedRefSchema))
+    rcps = fields.List(fields.Nested(ProjectRcpSchema))
+    participating_organisations = fields.List(fields.Nested(ParticipationSchema))
     status = fields.String()
     start_date = fields.Date(allow_none=True)
     end_date = fields.Date(allow_none=True)
     post_emergency = fields.Boolean()
     synthetic = fields.Boolean(metadata={"description": "true for generated demo data, never a real project"})
-    source = fields.String()
+    source = fields.String(metadata={"description": "Where the project comes from: a citation of the source "
+                                                    "documents, \"api\" or \"demo-data\""})
+    judgement = fields.String(allow_none=True, metadata={
+        "description": "For seeded projects: which values are a judgement rather than a quotation, and why"})
+    judged_fields = fields.List(fields.String(), metadata={"description": "The fields `judgement` names"})
     budget = fields.Nested(BudgetSummarySchema)
+    actuals = fields.Nested(ActualsSummarySchema)
     version = fields.Integer()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
-
-
-SORT_KEYS = ("title", "code", "start_date", "budget", "updated_at")
-
-
-class ProjectFilterSchema(QuerySchema):
-    """The filter set of the project list; every aggregate accepts the same filters."""
-
-    region = fields.String()
-    priority = fields.String()
-    country = fields.String()
-    rcp = fields.String(metadata={"description": "Stated link to this RCP"})
-    activity_type = fields.String()
-    status = fields.String(validate=validate.OneOf(PROJECT_STATUSES))
-    post_emergency = fields.Boolean()
-    synthetic = fields.Boolean()
-    year_from = fields.Integer(validate=validate.Range(min=1900, max=2200),
-                               metadata={"description": "Active in or after this year (projects with no dates "
-                                                        "are left out when a year bound is given)"})
-    year_to = fields.Integer(validate=validate.Range(min=1900, max=2200))
-    q = fields.String(validate=validate.Length(min=1, max=200),
-                      metadata={"description": "Case-insensitive text search in code, title, acronym, description"})
-    updated_since = fields.AwareDateTime(default_timezone=timezone.utc, metadata={
-        "description": "Only projects created or changed at or after this time (ISO 8601; UTC if no offset). "
-                       "Changes to budget lines count. With /sync/deleted-projects, lets a script mirror the "
-                       "portfolio incrementally."})
-
-    @validates_schema
-    def _years(self, data, **kwargs):
-        if data.get("year_from") and data.get("year_to") and data["year_to"] < data["year_from"]:
-            raise ValidationError({"year_to": ["year_to must not be before year_from."]})
-
-    @post_load
-    def _upper_country(self, data, **kwargs):
-        if data.get("country"):
-            data["country"] = data["country"].upper()
-        return data
-
-
-
-
-class ProjectQuerySchema(ProjectFilterSchema):
-    sort = fields.String(load_default="code", validate=validate.OneOf(SORT_KEYS + tuple(f"-{k}" for k in SORT_KEYS)),
-                         metadata={"description": "Sort key, '-' prefix for descending; ties by id"})
-    cursor = fields.String(validate=validate.Length(min=1, max=500), metadata={
-        "description": "Keyset pagination: 'first', 'last', or a cursor from a Link header. Every page costs the "
-                       "same however deep; `page` is then ignored. Without it, `page` uses offsets."})

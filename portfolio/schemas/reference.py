@@ -1,8 +1,12 @@
 from marshmallow import Schema, fields
 
+from portfolio.models import MEMBER_ROLES
+from portfolio.schemas.fields import Text, VocabularyCode, enum
+
 
 class QuerySchema(Schema):
-    """Query strings ignore unknown parameters (cache busters, tracking) instead of failing."""
+    """Query strings. Unknown parameter names are refused before any schema runs (api/query.py checks them
+    against the parameters the OpenAPI document publishes), so each schema sees only its own."""
 
     class Meta:
         unknown = "exclude"
@@ -38,14 +42,15 @@ class CountrySchema(Schema):
 
 class CountryQuerySchema(QuerySchema):
     historic = fields.Boolean(metadata={"description": "Only former (true) or only current (false) countries"})
-    q = fields.String(metadata={"description": "Case-insensitive match on code or name"})
+    q = Text(max_length=200, min_length=1, metadata={"description": "Case-insensitive match on code or name"})
 
 
 class RcpMemberSchema(Schema):
     country = fields.String(attribute="country_code")
     country_name = fields.Function(lambda m: m.country.name)
     name_in_source = fields.String(metadata={"description": "The name as the 2005 matrix writes it"})
-    role = fields.String(metadata={"description": "member, or interested (CIS Conference's interested States)"})
+    role = fields.String(metadata={"description": "member; observer; or interested (the CIS Conference's "
+                                                  "interested States)"})
     in_stated_total = fields.Boolean(
         metadata={"description": "False for participants the matrix lists beside its total (\"+ Hong Kong\")"})
 
@@ -72,5 +77,8 @@ class RcpSchema(Schema):
 
 
 class RcpQuerySchema(QuerySchema):
-    country = fields.String(metadata={"description": "Only RCPs with this country among their members"})
-    kind = fields.String(metadata={"description": "major or other"})
+    country = VocabularyCode("countries", upper=True, metadata={
+        "description": "Only RCPs in which this country takes part in `role`"})
+    role = enum((*MEMBER_ROLES, "any"), load_default="member", metadata={
+        "description": "With `country`: member (default), observer, interested (CIS Conference) or any"})
+    kind = enum(("major", "other"), metadata={"description": "major or other"})

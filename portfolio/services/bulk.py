@@ -1,80 +1,65 @@
-"""Fast raw inserts of already-validated rows (COPY on PostgreSQL, executemany on SQLite).
+"""Bulk create/upsert of projects: everything is checked first and every error of every row reported
+with its pointer; then all rows are written by the one write path, in one transaction, or none.
 
-Values are given in storage form (integer cents, ISO strings are not needed): callers convert.
-"""
-from datetime import date, datetime
-
-from sqlalchemy import text
-
-
-def insert_rows(connection, table: str, columns: list[str], rows: list[tuple]) -> None:
-    if not rows:
-        return
-    dbapi = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
-        with dbapi.cursor() as cursor:
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-    else:
-        placeholders = ", ".join("?" for _ in columns)
-        cursor = dbapi.cursor()
-        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
-                           [tuple(_sqlite(v) for v in row) for row in rows])
-        cursor.close()
+An upsert row for an existing project changes only the fields it carries; a row equal to the stored
+project writes nothing (action "unchanged"). A row may carry `if_match` (the version it expects)."""
+from portfolio import etags
+from portfolio.errors import Invalid, PreconditionFailed, field_error
+from portfolio.services import projects, storage
+from portfolio.services import state as states
+from portfolio.services.vocabulary import current
 
 
-def update_rows(connection, table, columns: list[str], rows: list[tuple]) -> None:
-    """UPDATE `table` SET columns by id; each row is (id, *values). PostgreSQL: one statement over
-    unnest()ed arrays (an executemany would be a round trip per row); SQLite: executemany."""
-    if not rows:
-        return
-    dbapi = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
-        types = [table.c[name].type.compile(connection.dialect) for name in ["id", *columns]]
-        arrays = ", ".join(f"%s::{type_}[]" for type_ in types)
-        names = ", ".join(["id", *columns])
-        assignments = ", ".join(f"{name} = v.{name}" for name in columns)
-        with dbapi.cursor() as cursor:
-            cursor.execute(f"UPDATE {table.name} SET {assignments} FROM unnest({arrays}) AS v({names}) "
-                           f"WHERE {table.name}.id = v.id", [list(column) for column in zip(*rows)])
-    else:
-        cursor = dbapi.cursor()
-        cursor.executemany(f"UPDATE {table.name} SET {', '.join(f'{name} = ?' for name in columns)} WHERE id = ?",
-                           [tuple(_sqlite(v) for v in (*row[1:], row[0])) for row in rows])
-        cursor.close()
+def codes_of(items) -> list[str]:
+    return [item["code"] for item in items if isinstance(item, dict) and isinstance(item.get("code"), str)]
 
 
-def _sqlite(value):
-    # The formats SQLAlchemy's SQLite dialect itself writes, so ORM reads parse them back.
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+def lock_existing(codes: list[str]) -> dict[str, states.ProjectState]:
+    """The stored projects among these codes, locked until the write commits."""
+    return {state.code: state for state in states.load(codes=sorted(set(codes)), lock=True).values()} if codes else {}
 
 
-def next_id(connection, table: str) -> int:
-    return (connection.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar() or 0) + 1
+def _rows_in(errors: list[dict]) -> int:
+    return len({e["pointer"].split("/")[2] for e in errors if e["pointer"].startswith("/items/")
+                and e["pointer"].count("/") >= 2})
 
 
-def sync_sequence(connection, table: str) -> None:
-    """After inserting explicit ids, move PostgreSQL's identity sequence past them."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-            f"(SELECT COALESCE(MAX(id), 1) FROM {table}), (SELECT COUNT(*) > 0 FROM {table}))"))
-
-
-def allocate_ids(connection, table: str, count: int) -> list[int]:
-    """Ids for rows about to be inserted with explicit ids, safe against concurrent writers."""
-    if count == 0:
-        return []
-    if connection.dialect.name == "postgresql":
-        return list(connection.execute(text(
-            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"), {"n": count})
-            .scalars())
-    # SQLite has one writer at a time: an (empty) write takes the lock before MAX(id) is read.
-    connection.execute(text(f"DELETE FROM {table} WHERE 0"))
-    first = next_id(connection, table)
-    return list(range(first, first + count))
+def upsert(loaded: list, errors: list[dict], existing: dict, mode: str, actor: str) -> dict:
+    vocab = current()
+    stale, pairs, seen = [], [], {}
+    for index, data in enumerate(loaded):
+        if data is None:
+            continue
+        code, prefix = data["code"], f"/items/{index}"
+        if code in seen:
+            errors.append(field_error(f"{prefix}/code", f"Same code as item {seen[code]}."))
+            continue
+        seen[code] = index
+        before = existing.get(code)
+        expected = data.pop("if_match", None)
+        if expected is not None and (before is None or not etags.matches(expected, code, before.row["version"])):
+            now = f"version {before.row['version']} (ETag {etags.quoted(code, before.row['version'])})" if before \
+                else "no such project"
+            stale.append(field_error(f"{prefix}/if_match", f"The project has changed: expected {expected!r}, "
+                                                           f"found {now}. Read it again and retry."))
+            continue
+        if before is None:
+            after = storage.new_state(code)
+        elif mode == "create":
+            errors.append(field_error(f"{prefix}/code", "A project with this code already exists (use mode=upsert "
+                                                        "to update it)."))
+            continue
+        else:
+            after = before.copy()
+        storage.apply(after, data, vocab)
+        errors.extend(projects.merged_errors(after, prefix))
+        pairs.append((index, before, after))
+    if errors:
+        raise Invalid(errors + stale, f"{_rows_in(errors)} row(s) are invalid; nothing was written.")
+    if stale:
+        raise PreconditionFailed(f"{len(stale)} row(s) expected another version; nothing was written.", errors=stale)
+    saved = storage.save([(before, after) for _, before, after in pairs], actor, vocab)
+    items = [{"index": index, "code": after.code, "action": result.action}
+             for (index, _, after), result in zip(pairs, saved)]
+    return {"mode": mode, **{action: sum(i["action"] == action for i in items)
+                             for action in ("created", "updated", "unchanged")}, "items": items}

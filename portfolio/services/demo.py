@@ -1,48 +1,58 @@
-"""Deterministic synthetic projects for demos and benchmarks. Every row is flagged synthetic.
+"""Deterministic synthetic data for demos and benchmarks: organisations, projects, original and revised
+budget lines, transactions and exchange rates, every one flagged synthetic, stored by the one write path.
 
-By default it fills the portfolio up to the declared baseline (126 projects, USD 67,000,000.00
-with the annex projects), so the demo portfolio reconciles to the baseline exactly.
+By default it fills the portfolio up to the declared baseline (126 projects, USD 67,000,000.00 of
+current budget with the annex projects), so the demo portfolio reconciles to the baseline exactly.
+Proportions: most projects under way have spent less than their budget, about one in ten more.
 """
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from portfolio import dialect
 from portfolio.extensions import db
-from portfolio.models import PROJECT_STATUSES, PortfolioBaseline, Project, Rcp, Region
-from portfolio.money import allocate, from_cents, to_cents
-from portfolio.services import rollups
-from portfolio.services.bulk import insert_rows, next_id, sync_sequence
-from portfolio.services.vocabulary import Vocabulary
+from portfolio.measures import TRANSACTION_TYPES
+from portfolio.models import ExchangeRate, Organisation, PortfolioBaseline, Project, Rcp
+from portfolio.models.base import utcnow
+from portfolio.money import ROUNDING, allocate, from_cents, to_cents
+from portfolio.rules import MINOR_UNITS
+from portfolio.services import exchange_rates, records, storage, vocabulary
+from portfolio.services.state import RECORDS
+from portfolio.statistics import rollups
 
-# Which Annex A region groupings supply the country pool of each IOM region.
-REGION_POOLS = {
+REGION_POOLS = {  # which Annex A region groupings supply the country pool of each IOM region
     "africa-middle-east": ("Africa", "The Western Mediterranean"),
     "asia-oceania": ("Asia and Oceania", "Pacific"),
     "americas": ("The Americas and the Caribbean", "Central America"),
     "europe": ("Europe and the Former Soviet Union", "South-East Europe"),
 }
-# Demo exchange rates (USD per unit), fixed so runs are reproducible; not market data.
-DEMO_RATES = {"EUR": Decimal("1.1250000000"), "GBP": Decimal("1.6000000000"), "CHF": Decimal("0.7500000000")}
+# Demo rates (USD per unit) published on the first of every month, reproducible; not market data.
+DEMO_RATES = {"EUR": Decimal("1.125"), "GBP": Decimal("1.6"), "CHF": Decimal("0.75")}
+RATE_SOURCE = "synthetic demo rate (flask demo-data), not market data"
 DEMO_CODE_PREFIX = "DEMO-"
-CHUNK = 5000
+DONORS = 12
+CHUNK = 2000
+UNDER_WAY = ("implementation", "finalisation", "closed", "suspended")
 
 
 @dataclass
 class DemoResult:
     projects: int
     budget_lines: int
+    transactions: int
     budget_usd: Decimal
 
 
-def _country_pools(vocab: Vocabulary) -> dict[str, list[str]]:
+def _country_pools() -> dict[str, list[str]]:
     pools: dict[str, set[str]] = {code: set() for code in REGION_POOLS}
     for rcp in db.session.scalars(select(Rcp)):
         for region, groupings in REGION_POOLS.items():
             if rcp.region_grouping in groupings:
-                pools[region].update(m.country_code for m in rcp.members if len(m.country_code) == 2)
+                pools[region].update(m.country_code for m in rcp.members if len(m.country_code) == 2
+                                     and m.role == "member")
     return {region: sorted(codes) for region, codes in pools.items()}
 
 
@@ -56,120 +66,168 @@ def plan_fill_to_baseline() -> tuple[int, int]:
     return baseline.project_count - count, to_cents(baseline.budget_usd) - to_cents(Decimal(itemized))
 
 
-def generate(n_projects: int, total_cents: int | None = None, *, seed: int = 2003, lines_per_project: int = 3,
-             progress=None) -> DemoResult:
-    """Insert `n_projects` synthetic projects. With `total_cents`, their budgets sum to exactly that."""
-    rng = random.Random(seed)
-    vocab = Vocabulary.load()
-    pools = _country_pools(vocab)
-    regions = {r.code: r for r in db.session.scalars(select(Region))}
-    priorities = sorted(vocab.priorities.values(), key=lambda p: p.position)
-    activities = sorted(vocab.activity_types.values(), key=lambda a: a.position)
-    members_by_country: dict[str, list[int]] = {}
-    for rcp in vocab.rcps.values():
-        for member in rcp.members:
-            members_by_country.setdefault(member.country_code, []).append(rcp.id)
+def _demo_organisations() -> list[str]:
+    """The synthetic donors (created once), and the rates table's synthetic rates for 1990-2015."""
+    codes = [f"DEMO-DONOR-{i:02d}" for i in range(1, DONORS + 1)]
+    known = set(db.session.scalars(select(Organisation.code).where(Organisation.code.in_(codes))))
+    now = utcnow()
+    dialect.insert_rows(Organisation.__table__, [
+        {"code": code, "name": f"Demo Donor {code[-2:]} (synthetic)", "iati_identifier": None, "type": "10",
+         "country_code": None, "source": "demo-data", "judgement": None, "synthetic": True, "version": 1,
+         "created_at": now, "updated_at": now} for code in codes if code not in known])
+    have = {(c, d) for c, d in db.session.execute(select(ExchangeRate.currency, ExchangeRate.date))}
+    months = [date(y, m, 1) for y in range(1990, 2016) for m in range(1, 13)]
+    dialect.insert_rows(ExchangeRate.__table__, [
+        {"currency": c, "date": d, "usd_per_unit": rate, "source": RATE_SOURCE, "created_at": now}
+        for c, rate in DEMO_RATES.items() for d in months if (c, d) not in have])
+    dialect.sync_sequence(ExchangeRate.__table__)
+    db.session.flush()
+    vocabulary.refresh()
+    return codes
 
+
+def _next_number() -> int:
+    code = db.session.scalar(select(Project.code).where(Project.code.like(f"{DEMO_CODE_PREFIX}%"))
+                             .order_by(Project.code.desc()).limit(1))
+    return int(code[len(DEMO_CODE_PREFIX):]) + 1 if code else 1
+
+
+def _amount_for(usd_cents: int, currency: str, rate: Decimal) -> Decimal:
+    places = min(MINOR_UNITS[currency], 3)
+    return (from_cents(usd_cents) / rate).quantize(Decimal(1).scaleb(-places), rounding=ROUNDING)
+
+
+class _Builder:
+    """One synthetic project at a time, as input to the write path (the rates come from the table)."""
+
+    def __init__(self, rng: random.Random, donors: list[str], book, line_ids, transaction_ids, now):
+        self.rng, self.donors, self.book, self.now = rng, donors, book, now
+        self.line_ids, self.transaction_ids = line_ids, transaction_ids
+        self.lines = self.transactions = 0
+
+    def _record(self, state, kind, values: dict, usd_cents: int) -> tuple[dict, int]:
+        """A record worth about `usd_cents`, in USD or a demo currency priced from the rates table."""
+        rng = self.rng
+        currency = "USD" if rng.random() < 0.7 else rng.choice(sorted(DEMO_RATES))
+        value_date = values.get("period_start") or values["date"]
+        rate = self.book.in_force(currency, value_date) if currency != "USD" else None
+        amount = from_cents(usd_cents) if rate is None else _amount_for(usd_cents, currency, rate.usd_per_unit)
+        ids = self.line_ids if kind is records.LINES else self.transaction_ids
+        record = records.new_record(state, kind, next(ids), self.now)
+        record.update(values, amount=amount, currency="USD" if rate is None else currency, fx_rate=None,
+                      fx_value_date=None)
+        exchange_rates.price(record, stated=False, default_value_date=value_date, book=self.book)
+        getattr(state, kind.name)[record["id"]] = record
+        return record, to_cents(record["usd_amount"])
+
+    def lines_for(self, state, budget: int, years: list[int], funders: list[int]) -> None:
+        rng = self.rng
+        planned = allocate(budget, [rng.randint(1, 10) for _ in years])
+        got = 0
+        for index, (year, cents) in enumerate(zip(years, planned)):
+            last = index == len(years) - 1
+            values = {"period_start": date(year, 1, 1), "period_end": date(year, 12, 31),
+                      "status": rng.choice(("indicative", "committed")), "donor_organisation_id": rng.choice(funders)}
+            if last:  # the last line is in USD and absorbs conversion rounding: the budget is exactly as planned
+                record = records.new_record(state, records.LINES, next(self.line_ids), self.now)
+                record.update(values, amount=from_cents(budget - got), currency="USD", fx_rate=None,
+                              fx_value_date=None, fx_rate_id=None, usd_amount=from_cents(budget - got))
+                state.lines[record["id"]] = record
+            elif rng.random() < 0.2:  # revised: the original said otherwise; the revision is the plan
+                original, _ = self._record(state, records.LINES, {**values, "type": "original"},
+                                           round(cents * rng.uniform(0.7, 1.3)))
+                _, usd = self._record(state, records.LINES, {**values, "type": "revised"}, cents)
+                got += usd
+            else:
+                _, usd = self._record(state, records.LINES, {**values, "type": "original"}, cents)
+                got += usd
+        self.lines += len(state.lines)
+
+    def transactions_for(self, state, budget: int, years: list[int], funders: list[int], count: int) -> None:
+        rng = self.rng
+        if state.row["status"] not in UNDER_WAY or count < 1:
+            return
+        spent = round(budget * (rng.uniform(1.0, 1.25) if rng.random() < 0.1 else rng.uniform(0.3, 0.98)))
+        plan = {"incoming-commitment": budget, "incoming-funds": round(budget * rng.uniform(0.6, 1.0)),
+                "outgoing-commitment": round(budget * rng.uniform(0.7, 1.0)),
+                "disbursement": round(spent * rng.uniform(0.2, 0.6)), "expenditure": spent}
+        kinds = list(TRANSACTION_TYPES)
+        counts = allocate(count, [1] * len(kinds)) if count >= len(kinds) else [1 if i < count else 0
+                                                                                   for i in range(len(kinds))]
+        number = 0
+        for kind, n in zip(kinds, counts):
+            for cents in (allocate(plan[kind], [rng.randint(1, 5) for _ in range(n)]) if n else []):
+                number += 1
+                year = rng.choice(years)
+                incoming = kind.startswith("incoming")
+                self._record(state, records.TRANSACTIONS, {
+                    "reference": f"TX-{number:03d}", "type": kind,
+                    "date": date(year, 1, 1) + timedelta(days=rng.randint(0, 364)),
+                    "provider_organisation_id": rng.choice(funders) if incoming else None,
+                    "receiver_organisation_id": None, "description": f"Synthetic {kind.replace('-', ' ')}"}, cents)
+        self.transactions += len(state.transactions)
+
+
+def generate(n_projects: int, total_cents: int | None = None, *, seed: int = 2003, lines_per_project: int = 3,
+             transactions_per_project: int = 5, progress=None) -> DemoResult:
+    """Insert `n_projects` synthetic projects. With `total_cents`, their current budgets sum to exactly that."""
+    rng = random.Random(seed)
+    donors = _demo_organisations()
+    vocab = vocabulary.current()
+    book = exchange_rates.RateBook(list(db.session.scalars(select(ExchangeRate).where(
+        ExchangeRate.source == RATE_SOURCE))))
+    pools = _country_pools()
+    donor_ids = [vocab.organisations[c].id for c in donors]
+    iom = vocab.organisations.get("IOM")
     if total_cents is None:
         budgets = [rng.randint(50_000_00, 5_000_000_00) for _ in range(n_projects)]
     else:
         budgets = allocate(total_cents, [rng.randint(1, 100) for _ in range(n_projects)])
-
-    connection = db.session.connection()
-    project_id = next_id(connection, "projects")
-    line_id = next_id(connection, "budget_lines")
-    start_number = _next_demo_number()
-    now = datetime.now(timezone.utc)
-    donors = [f"Demo Donor {i:02d} (synthetic)" for i in range(1, 13)]
-    statuses = list(PROJECT_STATUSES)
-    total_lines = 0
-    total_usd = 0
-
-    for chunk_start in range(0, n_projects, CHUNK):
-        rows = {name: [] for name in ("projects", "project_priorities", "project_countries",
-                                      "project_activity_types", "project_rcps", "budget_lines")}
-        for index in range(chunk_start, min(n_projects, chunk_start + CHUNK)):
-            number = start_number + index
-            budget = budgets[index]
-            region_code = rng.choice(sorted(regions))
-            countries = sorted(rng.sample(pools[region_code], rng.randint(1, 3)))
-            chosen = sorted(rng.sample(priorities, rng.randint(1, 3)), key=lambda p: p.position)
-            if rng.random() < 0.5:
-                shares_bp = allocate(10000, [1] * len(chosen))
-            else:
-                shares_bp = [bp * 100 for bp in allocate(100, [rng.randint(1, 9) for _ in chosen])]
+    line_ids = iter(dialect.allocate_ids(RECORDS["lines"], n_projects * (2 * lines_per_project + 2)))
+    transaction_ids = iter(dialect.allocate_ids(RECORDS["transactions"], n_projects * (transactions_per_project + 5)))
+    builder = _Builder(rng, donors, book, line_ids, transaction_ids, utcnow())
+    number = _next_number()
+    for start in range(0, n_projects, CHUNK):
+        pairs = []
+        for index in range(start, min(n_projects, start + CHUNK)):
+            region = rng.choice(sorted(vocab.regions))
             start_year = rng.randint(1998, 2008)
             n_lines = max(1, lines_per_project + rng.randint(-1, 1)) if lines_per_project > 1 else 1
-            start = date(start_year, 1, 1)
-            end = date(start_year + n_lines - 1, 12, 31)
-            status = rng.choice(statuses)
-            rows["projects"].append((
-                project_id, f"{DEMO_CODE_PREFIX}{number:06d}",
-                f"Synthetic demo project {number:06d} ({region_code})", None,
-                "Generated by `flask demo-data` for demonstrations and benchmarks. Not a real project.",
-                regions[region_code].id, status, start, end, False, "demo-data", True, budget, 1, now, now))
-            for p, bp, alloc in zip(chosen, shares_bp, allocate(budget, shares_bp)):
-                rows["project_priorities"].append((project_id, p.id, bp, alloc))
-            for code, alloc in zip(countries, allocate(budget, [1] * len(countries))):
-                rows["project_countries"].append((project_id, code, alloc))
-            for a in rng.sample(activities, rng.randint(1, 3)):
-                rows["project_activity_types"].append((project_id, a.id))
-            linked = sorted({r for c in countries for r in members_by_country.get(c, [])})
-            if linked and rng.random() < 0.3:
-                rows["project_rcps"].append((project_id, rng.choice(linked)))
-            line_amounts = allocate(budget, [rng.randint(1, 10) for _ in range(n_lines)])
-            usd_so_far = 0
-            for year_offset, usd_cents in enumerate(line_amounts):
-                last = year_offset == n_lines - 1
-                currency = "USD" if last or rng.random() < 0.7 else rng.choice(sorted(DEMO_RATES))
-                if currency == "USD":
-                    # The last line is in USD and absorbs conversion rounding, so the project's
-                    # budget is exactly the planned figure.
-                    usd_cents = budget - usd_so_far if last else usd_cents
-                    amount, rate, usd = usd_cents, None, usd_cents
-                else:
-                    rate = DEMO_RATES[currency]
-                    amount = to_cents((from_cents(usd_cents) / rate).quantize(Decimal("0.01")))
-                    usd = to_cents((from_cents(amount) * rate).quantize(Decimal("0.01")))
-                usd_so_far += usd
-                year = start_year + year_offset
-                rows["budget_lines"].append((
-                    line_id, project_id, date(year, 1, 1), date(year, 12, 31), amount, currency,
-                    None if rate is None else int(rate.scaleb(10)), None if rate is None else date(year, 1, 1),
-                    usd, rng.choice(donors), "original", rng.choice(("indicative", "committed")), now, now))
-                line_id += 1
-            total_lines += n_lines
-            total_usd += budget
-            project_id += 1
-        _insert_chunk(connection, rows)
+            funders = sorted(rng.sample(donor_ids, 1 if rng.random() < 0.75 else 2))
+            participations = [{"organisation": vocab.term("organisations", f).code, "role": "funding"}
+                              for f in funders] + ([{"organisation": "IOM", "role": "implementing"}] if iom else [])
+            chosen = sorted(rng.sample(list(vocab.priorities.values()), rng.randint(1, 3)), key=lambda p: p.position)
+            shares = [None] * len(chosen) if rng.random() < 0.5 else [
+                Decimal(bp) / 100 for bp in [x * 100 for x in allocate(100, [rng.randint(1, 9) for _ in chosen])]]
+            data = {
+                "title": f"Synthetic demo project {number + index:06d} ({region})",
+                "description": "Generated by `flask demo-data` for demonstrations and benchmarks. Not a real project.",
+                "region": region, "countries": sorted(rng.sample(pools[region], rng.randint(1, 3))),
+                "priorities": [{"code": p.code, "share": s} for p, s in zip(chosen, shares)],
+                "activity_types": sorted(a.code for a in rng.sample(list(vocab.activity_types.values()),
+                                                                    rng.randint(1, 3))),
+                "participating_organisations": participations, "status": rng.choice(
+                    ("pipeline", "implementation", "implementation", "finalisation", "closed", "suspended")),
+                "start_date": date(start_year, 1, 1), "end_date": date(start_year + n_lines - 1, 12, 31),
+                "source": "demo-data", "synthetic": True,
+            }
+            state = storage.new_state(f"{DEMO_CODE_PREFIX}{number + index:06d}")
+            storage.apply(state, data, vocab)
+            state.row["id"] = None
+            years = [start_year + i for i in range(n_lines)]
+            pairs.append(state)
+            builder.lines_for(state, budgets[index], years, funders)
+            builder.transactions_for(state, budgets[index], years, funders, transactions_per_project)
+        ids = dialect.allocate_ids(storage.PROJECTS, len(pairs))
+        for state, id_ in zip(pairs, ids):
+            state.row["id"] = id_
+            for record in (*state.lines.values(), *state.transactions.values()):
+                record["project_id"] = id_
+        storage.save([(None, s) for s in pairs], "demo-data", vocab, record_events=False, move_rollups=False)
         if progress is not None:
-            progress(len(rows["projects"]))
+            progress(len(pairs))
+    for table in RECORDS.values():
+        dialect.sync_sequence(table)
+    rollups.rebuild()  # loaded without moving the rollups cell by cell: recomputed once, the same figures
+    return DemoResult(n_projects, builder.lines, builder.transactions, from_cents(sum(budgets)))
 
-    for table in ("projects", "budget_lines"):
-        sync_sequence(connection, table)
-    db.session.commit()
-    rollups.rebuild()  # raw loads bypass the write path, so the rollups are recomputed once
-    return DemoResult(n_projects, total_lines, from_cents(total_usd))
-
-
-def _insert_chunk(connection, rows: dict) -> None:
-    insert_rows(connection, "projects", [
-        "id", "code", "title", "acronym", "description", "region_id", "status", "start_date", "end_date",
-        "post_emergency", "source", "synthetic", "budget_usd", "version", "created_at", "updated_at"],
-        rows["projects"])
-    insert_rows(connection, "project_priorities", ["project_id", "priority_id", "share", "budget_usd"],
-                rows["project_priorities"])
-    insert_rows(connection, "project_countries", ["project_id", "country_code", "budget_usd"],
-                rows["project_countries"])
-    insert_rows(connection, "project_activity_types", ["project_id", "activity_type_id"],
-                rows["project_activity_types"])
-    insert_rows(connection, "project_rcps", ["project_id", "rcp_id"], rows["project_rcps"])
-    insert_rows(connection, "budget_lines", [
-        "id", "project_id", "period_start", "period_end", "amount", "currency", "fx_rate", "fx_value_date",
-        "usd_amount", "donor", "type", "status", "created_at", "updated_at"], rows["budget_lines"])
-
-
-def _next_demo_number() -> int:
-    codes = db.session.scalars(select(Project.code).where(Project.code.like(f"{DEMO_CODE_PREFIX}%"))
-                               .order_by(Project.code.desc()).limit(1)).all()
-    return int(codes[0][len(DEMO_CODE_PREFIX):]) + 1 if codes else 1

@@ -1,74 +1,85 @@
-"""The same aggregate figures as CSV or XLSX. Amounts stay exact: CSV holds the decimal strings,
-and the spreadsheet gets Decimal cells (written as their exact decimal text) formatted with 2 places."""
+"""Every budget line or transaction as CSV, streamed: rows come from a server-side cursor in batches and
+are written as they arrive, so memory stays flat however many there are. Text cells that a spreadsheet
+could read as a formula are neutralised (statistics/renderers.neutralise)."""
 import csv
 import io
 from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from sqlalchemy import BigInteger, select, type_coerce
 
-MONEY_FORMAT = "#,##0.00"
-CSV_MIME = "text/csv; charset=utf-8"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from portfolio.extensions import db
+from portfolio.models import BudgetLine, Project, Transaction
+from portfolio.services.queries import project_filters
+from portfolio.services.vocabulary import current
+from portfolio.statistics.renderers import neutralise
 
-
-def table(result: dict) -> tuple[list[str], list[list], list]:
-    """Header, body rows and total row of an aggregate or cross-tab result, as typed cells."""
-    if result["dimension"] == "region-priority":
-        header = ["region", "label"] + [c["priority"] for c in result["columns"]] + [
-            "project_count", "unknown_budget_count", "budget_usd"]
-        body = [[r["region"], r["label"]] + [c["budget_usd"] for c in r["cells"]] + [
-            r["project_count"], r["unknown_budget_count"], r["budget_usd"]] for r in result["rows"]]
-        total = ["TOTAL", ""] + [c["budget_usd"] for c in result["columns"]] + [
-            result["total"]["project_count"], result["total"]["unknown_budget_count"], result["total"]["budget_usd"]]
-        return header, body, total
-    header = ["key", "label", "project_count", "unknown_budget_count", "budget_usd", "share_percent"]
-    body = [[r["key"], r["label"], r["project_count"], r["unknown_budget_count"], r["budget_usd"],
-             r["share_percent"]] for r in result["rows"]]
-    total = ["TOTAL", "additive" if result["additive"] else "rows overlap: not additive",
-             result["total"]["project_count"], result["total"]["unknown_budget_count"],
-             result["total"]["budget_usd"], None]
-    return header, body, total
+BATCH = 5000
 
 
-def _text(value) -> str:
+def _scaled(value, places: int) -> str:
+    """Integer minor units to an exact decimal string, without going through float."""
     if value is None:
         return ""
-    return format(value, "f") if hasattr(value, "as_tuple") else str(value)
+    whole, fraction = divmod(int(value), 10 ** places)
+    return f"{whole}.{fraction:0{places}d}"
 
 
-def to_csv(result: dict) -> bytes:
-    header, body, total = table(result)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in body + [total]:
-        writer.writerow([_text(v) for v in row])
-    return out.getvalue().encode("utf-8")
+def _raw(column):
+    return type_coerce(column, BigInteger)
 
 
-def to_xlsx(result: dict) -> bytes:
-    header, body, total = table(result)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = result["dimension"][:31]
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    money_columns = {i for i, name in enumerate(header)
-                     if name in ("budget_usd", "share_percent") or (result["dimension"] == "region-priority"
-                                                                   and 2 <= i < len(header) - 3)}
-    for row in body + [total]:
-        sheet.append(row)
-        for index in money_columns:
-            sheet.cell(row=sheet.max_row, column=index + 1).number_format = MONEY_FORMAT
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+LAYOUTS = {
+    "budget-lines": (BudgetLine, "period_start", [
+        ("line_id", BudgetLine.id, str), ("period_start", BudgetLine.period_start, str),
+        ("period_end", BudgetLine.period_end, str), ("amount", _raw(BudgetLine.amount), lambda v: _scaled(v, 3)),
+        ("currency", BudgetLine.currency, str), ("fx_rate", _raw(BudgetLine.fx_rate), lambda v: _scaled(v, 10)),
+        ("fx_value_date", BudgetLine.fx_value_date, str), ("fx_rate_id", BudgetLine.fx_rate_id, str),
+        ("usd_amount", _raw(BudgetLine.usd_amount), lambda v: _scaled(v, 2)),
+        ("donor", BudgetLine.donor_organisation_id, "organisation"), ("type", BudgetLine.type, str),
+        ("status", BudgetLine.status, str), ("current", BudgetLine.current, lambda v: "true" if v else "false")]),
+    "transactions": (Transaction, "date", [
+        ("transaction_id", Transaction.id, str), ("reference", Transaction.reference, neutralise),
+        ("type", Transaction.type, str), ("date", Transaction.date, str),
+        ("amount", _raw(Transaction.amount), lambda v: _scaled(v, 3)), ("currency", Transaction.currency, str),
+        ("fx_rate", _raw(Transaction.fx_rate), lambda v: _scaled(v, 10)),
+        ("fx_value_date", Transaction.fx_value_date, str), ("fx_rate_id", Transaction.fx_rate_id, str),
+        ("usd_amount", _raw(Transaction.usd_amount), lambda v: _scaled(v, 2)),
+        ("provider", Transaction.provider_organisation_id, "organisation"),
+        ("receiver", Transaction.receiver_organisation_id, "organisation"),
+        ("description", Transaction.description, neutralise)]),
+}
 
 
-def filename(dimension: str, extension: str) -> str:
-    return f"tcm-portfolio-{dimension}-{date.today().isoformat()}.{extension}"
+def header(kind: str) -> list[str]:
+    return ["project_code", *(name for name, _, _ in LAYOUTS[kind][2]), "synthetic"]
+
+
+def rows(kind: str, args: dict):
+    model, date_column, columns = LAYOUTS[kind]
+    when = getattr(model, date_column)
+    clauses = project_filters(args, years="none")
+    if args.get("year_from"):
+        clauses.append(when >= date(args["year_from"], 1, 1))
+    if args.get("year_to"):
+        clauses.append(when <= date(args["year_to"], 12, 31))
+    statement = (select(Project.code, *(c for _, c, _ in columns), Project.synthetic)
+                 .join(Project, Project.id == model.project_id).where(*clauses).order_by(model.id))
+    return db.session.execute(statement.execution_options(yield_per=BATCH)).partitions()
+
+
+def stream_csv(kind: str, args: dict):
+    organisations = {term.id: term.code for term in current().organisations.values()}
+    formats = [(lambda v, f=f: "" if v is None else (organisations.get(v, "") if f == "organisation" else f(v)))
+               for _, _, f in LAYOUTS[kind][2]]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header(kind))
+    for partition in rows(kind, args):
+        for code, *values, synthetic in partition:
+            writer.writerow([neutralise(code), *(f(v) for f, v in zip(formats, values)),
+                             "true" if synthetic else "false"])
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")

@@ -1,25 +1,42 @@
 """Keyset (cursor) pagination over the project list: each page is an index range scan after the
 previous page's last (sort key, id), so the last page costs what the first does."""
 import base64
+import re
 import json
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import and_, literal, or_, tuple_
+from sqlalchemy import and_, func, literal, or_, tuple_
 
-from portfolio.errors import ProblemError, field_error
+from portfolio.errors import Invalid, field_error
 from portfolio.models import Project
+from portfolio.models.base import MAX_ID
 
-COLUMNS = {"title": Project.title, "code": Project.code, "start_date": Project.start_date,
+COLUMNS = {"title": func.lower(Project.title), "code": Project.code, "start_date": Project.start_date,
            "budget": Project.budget_usd, "updated_at": Project.updated_at}
 NULLABLE = {"start_date", "budget"}
-PARSE = {"title": str, "code": str, "start_date": date.fromisoformat, "budget": Decimal,
+
+
+def _budget(value: str) -> Decimal:
+    if not re.fullmatch(r"[0-9]{1,13}\.[0-9]{2}", value):
+        raise ValueError(value)
+    return Decimal(value)
+
+
+PARSE = {"title": str, "code": str, "start_date": date.fromisoformat, "budget": _budget,
          "updated_at": datetime.fromisoformat}
 
 
+def column(sort: str):
+    return COLUMNS[sort.lstrip("-")]
+
+
 def encode(direction: str, sort: str, value, project_id: int) -> str:
-    raw = json.dumps([direction, sort, None if value is None else str(value) if not isinstance(value, (date, datetime))
-                      else value.isoformat(), project_id])
+    if isinstance(value, (date, datetime)):
+        value = value.isoformat()
+    elif value is not None:
+        value = format(value, "f") if isinstance(value, Decimal) else str(value)
+    raw = json.dumps([direction, sort, value, project_id])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -28,19 +45,22 @@ def decode(cursor: str, sort: str):
         return cursor, None, None
     try:
         direction, cursor_sort, value, project_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if direction not in ("next", "prev") or cursor_sort != sort or not isinstance(project_id, int):
+        if direction not in ("next", "prev") or cursor_sort != sort or type(project_id) is not int \
+                or not 1 <= project_id <= MAX_ID or not (value is None or isinstance(value, str)):
             raise ValueError
-        return direction, (None if value is None else PARSE[sort.lstrip("-")](value)), project_id
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ProblemError(422, "The cursor is not valid for this sort order; start again from cursor=first.",
-                           type_="validation-error", errors=[field_error("/cursor", "Invalid cursor.", "query")]) from exc
+        parsed = None if value is None else PARSE[sort.lstrip("-")](value)
+        if isinstance(parsed, datetime) and parsed.tzinfo is None:
+            raise ValueError
+        return direction, parsed, project_id
+    except (ValueError, TypeError, KeyError, ArithmeticError, InvalidOperation, UnicodeDecodeError) as exc:
+        raise Invalid([field_error("/cursor", "Invalid cursor.", "query")],
+                      "The cursor is not valid for this sort order; start again from cursor=first.") from exc
 
 
 def order(sort: str, reverse: bool = False) -> list:
     key = sort.lstrip("-")
     descending = sort.startswith("-") != reverse
-    column = COLUMNS[key]
-    primary = column.desc() if descending else column.asc()
+    primary = COLUMNS[key].desc() if descending else COLUMNS[key].asc()
     if key in NULLABLE:
         # Unknown values last whichever the direction (first when walking backwards).
         primary = primary.nulls_first() if reverse else primary.nulls_last()
@@ -51,15 +71,15 @@ def after(sort: str, value, project_id: int, backwards: bool):
     """Rows strictly after (value, id) in the walking direction."""
     key = sort.lstrip("-")
     descending = sort.startswith("-") != backwards
-    column = COLUMNS[key]
+    col = COLUMNS[key]
     # Bind through the column's own type (cents, UTC datetimes), as a plain comparison would.
-    bound = tuple_(literal(value, column.type), literal(project_id, Project.id.type))
-    beyond = tuple_(column, Project.id) < bound if descending else tuple_(column, Project.id) > bound
+    # A title cursor holds the SQL lower() of the title, as read: compared as it is.
+    bound = tuple_(literal(value, col.type), literal(project_id, Project.id.type))
+    beyond = tuple_(col, Project.id) < bound if descending else tuple_(col, Project.id) > bound
     if key not in NULLABLE:
         return beyond
     if value is None:
         # Among the trailing NULLs (or, backwards, into the known values).
-        same_nulls = and_(column.is_(None), Project.id < project_id if descending else Project.id > project_id)
-        return or_(same_nulls, column.is_not(None)) if backwards else same_nulls
-    return and_(column.is_not(None), beyond) if backwards else or_(and_(column.is_not(None), beyond),
-                                                                    column.is_(None))
+        same_nulls = and_(col.is_(None), Project.id < project_id if descending else Project.id > project_id)
+        return or_(same_nulls, col.is_not(None)) if backwards else same_nulls
+    return and_(col.is_not(None), beyond) if backwards else or_(and_(col.is_not(None), beyond), col.is_(None))

@@ -1,8 +1,8 @@
 """Read queries over the reference vocabularies."""
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from portfolio.errors import ProblemError
+from portfolio.errors import NotFound
 from portfolio.extensions import db
 from portfolio.models import Country, Rcp, RcpMember
 
@@ -16,15 +16,19 @@ def list_countries(historic: bool | None = None, q: str | None = None):
     if historic is not None:
         statement = statement.where(Country.historic.is_(historic))
     if q:
-        pattern = f"%{q.lower()}%"
-        statement = statement.where(or_(func.lower(Country.code) == q.lower(), func.lower(Country.name).like(pattern)))
+        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(or_(func.lower(Country.code) == q.lower(),
+                                        func.lower(Country.name).like(f"%{escaped}%", escape="\\")))
     return db.session.scalars(statement).all()
 
 
-def list_rcps(country: str | None = None, kind: str | None = None):
+def list_rcps(country: str | None = None, kind: str | None = None, role: str = "member"):
     statement = select(Rcp).options(selectinload(Rcp.members)).order_by(Rcp.position, Rcp.id)
     if country:
-        statement = statement.where(Rcp.members.any(RcpMember.country_code == country.upper()))
+        clauses = [RcpMember.country_code == country]
+        if role != "any":
+            clauses.append(RcpMember.role == role)
+        statement = statement.where(Rcp.members.any(and_(*clauses)))
     if kind:
         statement = statement.where(Rcp.kind == kind)
     return db.session.scalars(statement).all()
@@ -33,5 +37,5 @@ def list_rcps(country: str | None = None, kind: str | None = None):
 def get_rcp(code: str) -> Rcp:
     rcp = db.session.scalars(select(Rcp).options(selectinload(Rcp.members)).where(Rcp.code == code)).one_or_none()
     if rcp is None:
-        raise ProblemError(404, f"No RCP with code {code!r}.")
+        raise NotFound(f"No RCP with code {code!r}.")
     return rcp

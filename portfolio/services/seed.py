@@ -1,4 +1,8 @@
-"""Idempotent loading of the seed files in seeds/: a second run changes nothing."""
+"""Idempotent loading of the seed files in seeds/: a second run changes nothing.
+
+Everything seeded comes from the source documents (shared/seed-docs); citations are stored whole and
+judgements are kept beside the values they qualify, so the API can tell a quotation from a judgement.
+"""
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -12,18 +16,21 @@ from portfolio.extensions import db
 from portfolio.models import (
     ActivityType,
     Country,
+    Organisation,
     PortfolioBaseline,
     Priority,
-    Project,
     Rcp,
     RcpMember,
     Region,
 )
-from portfolio.services.projects import create_project
-from portfolio.services.vocabulary import Vocabulary
+from portfolio.services import storage, vocabulary
+from portfolio.services import state as states
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 SEED_ACTOR = "seed"
+# (role, yaml group, counted in the stated total)
+MEMBER_GROUPS = (("member", "members", True), ("interested", "interested", True), ("member", "outside_total", False),
+                 ("observer", "observers", False))
 
 
 def read(name: str, seeds_dir: Path = SEEDS_DIR) -> dict:
@@ -63,11 +70,42 @@ def iso_countries(extra_historic: set[str]) -> list[dict]:
 
 
 def _rcp_member_codes(rcps: list[dict]) -> set[str]:
-    codes = set()
-    for rcp in rcps:
-        for group in ("members", "interested", "outside_total"):
-            codes.update(code for _, code in rcp.get(group, []))
-    return codes
+    return {code for rcp in rcps for _, group, _ in MEMBER_GROUPS for _, code in rcp.get(group, [])}
+
+
+def _countries(rcps, report):
+    historic = {code for code in _rcp_member_codes(rcps) if len(code) == 4}
+    report["countries"] = Counter()
+    existing = {c.code: c for c in db.session.scalars(select(Country))}
+    for row in iso_countries(historic):
+        code = row.pop("code")
+        current = existing.get(code)
+        if current is None:
+            db.session.add(Country(code=code, **row))
+            report["countries"]["created"] += 1
+        elif any(getattr(current, k) != v for k, v in row.items()):
+            for k, v in row.items():
+                setattr(current, k, v)
+            report["countries"]["updated"] += 1
+        else:
+            report["countries"]["unchanged"] += 1
+
+
+def _organisations(items: list[dict], report: Counter) -> None:
+    for item in items:
+        values = {"name": item["name"], "iati_identifier": item.get("iati_identifier"), "type": str(item["type"]),
+                  "country_code": item.get("country"), "source": item["source"], "judgement": item.get("judgement")}
+        row = db.session.scalars(select(Organisation).where(Organisation.code == item["code"])).one_or_none()
+        if row is None:
+            db.session.add(Organisation(code=item["code"], version=1, synthetic=False, **values))
+            report["created"] += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            row.version += 1
+            report["updated"] += 1
+        else:
+            report["unchanged"] += 1
 
 
 def seed_all(seeds_dir: Path = SEEDS_DIR) -> dict[str, Counter]:
@@ -75,11 +113,7 @@ def seed_all(seeds_dir: Path = SEEDS_DIR) -> dict[str, Counter]:
     rcps = read("rcps.yaml", seeds_dir)["rcps"]
     projects = read("projects.yaml", seeds_dir)["projects"]
     report: dict[str, Counter] = {}
-
-    historic = {code for code in _rcp_member_codes(rcps) if len(code) == 4}
-    report["countries"] = Counter()
-    for row in iso_countries(historic):
-        _upsert(Country, {"code": row.pop("code")}, row, report["countries"])
+    _countries(rcps, report)
 
     for table, model in (("regions", Region), ("priorities", Priority), ("activity_types", ActivityType)):
         report[table] = Counter()
@@ -95,6 +129,8 @@ def seed_all(seeds_dir: Path = SEEDS_DIR) -> dict[str, Counter]:
                  "source": item["source"]}, report["portfolio_baselines"])
     db.session.flush()
 
+    report["organisations"] = Counter()
+    _organisations(read("organisations.yaml", seeds_dir)["organisations"], report["organisations"])
     report["rcps"] = Counter()
     report["rcp_members"] = Counter()
     for position, item in enumerate(rcps, start=1):
@@ -106,32 +142,43 @@ def seed_all(seeds_dir: Path = SEEDS_DIR) -> dict[str, Counter]:
         rcp = _upsert(Rcp, {"code": item["code"]}, values, report["rcps"])
         _sync_members(rcp, item, report["rcp_members"])
     db.session.flush()
+    vocabulary.refresh()
+    report["projects"] = _projects(projects)
+    db.session.commit()
+    vocabulary.refresh()
+    return report
 
-    report["projects"] = Counter()
-    vocab = Vocabulary.load()
+
+def _projects(projects: list[dict]) -> Counter:
+    report = Counter()
+    vocab = vocabulary.current()
+    existing = {s.code for s in states.load(codes=[p["code"] for p in projects], records=False).values()}
+    pairs = []
     for item in projects:
-        if db.session.scalar(select(Project.id).where(Project.code == item["code"])) is not None:
+        if item["code"] in existing:
             # Once seeded, a project belongs to its editors: the seed never overwrites their changes.
-            report["projects"]["unchanged"] += 1
+            report["unchanged"] += 1
             continue
         data = {
-            "code": item["code"], "title": item["title"], "acronym": item.get("acronym"),
-            "description": item.get("description"), "region": item["region"], "countries": item.get("countries", []),
+            "title": item["title"], "acronym": item.get("acronym"), "description": item.get("description"),
+            "region": item["region"], "countries": item.get("countries", []),
             "priorities": [{"code": code, "share": None} for code in item.get("priorities", [])],
             "activity_types": item.get("activity_types", []), "rcps": item.get("rcps", []),
+            "participating_organisations": [{**p, "share": None} for p in item.get("participating_organisations", [])],
             "status": item["status"], "post_emergency": item.get("post_emergency", False),
-            "source": item["source"][:200], "synthetic": False,
+            "source": item["source"], "judgement": item.get("judgement"), "synthetic": False,
         }
-        create_project(data, SEED_ACTOR, vocab, commit=False)
-        report["projects"]["created"] += 1
-    db.session.commit()
+        new = storage.new_state(item["code"])
+        storage.apply(new, data, vocab)
+        pairs.append((None, new))
+        report["created"] += 1
+    storage.save(pairs, SEED_ACTOR, vocab)
     return report
 
 
 def _sync_members(rcp: Rcp, item: dict, report: Counter) -> None:
     wanted = {}
-    for role, group, counted in (("member", "members", True), ("interested", "interested", True),
-                                 ("member", "outside_total", False)):
+    for role, group, counted in MEMBER_GROUPS:
         for name, code in item.get(group, []):
             wanted[code] = (role, name, counted)
     current = {m.country_code: (m.role, m.name_in_source, m.in_stated_total) for m in rcp.members}

@@ -1,0 +1,135 @@
+"""Every failure becomes an RFC 9457 problem+json response; nothing leaks SQL or a stack trace. The one
+place where domain errors (portfolio.errors) and library errors meet HTTP statuses."""
+import http
+import logging
+
+from flask import Flask, Response, json, request
+from marshmallow import ValidationError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from portfolio import errors
+from portfolio.extensions import db
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
+
+STATUS_OF = {errors.NotFound: 404, errors.Conflict: 409, errors.PreconditionFailed: 412, errors.Invalid: 422,
+             errors.Unavailable: 503}
+TYPE_BY_STATUS = {
+    400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
+    406: "not-acceptable", 409: "conflict", 412: "precondition-failed", 413: "payload-too-large",
+    414: "uri-too-long", 415: "unsupported-media-type", 422: "validation-error", 428: "precondition-required",
+    429: "too-many-requests", 500: "internal-error", 503: "service-unavailable",
+}
+DETAIL_BY_STATUS = {
+    412: "The resource changed since you read it (If-Match does not match its ETag); fetch it again, "
+         "re-apply your change and retry.",
+    428: "This request must be conditional: send If-Match with the ETag you read.",
+}
+
+
+class ProblemError(Exception):
+    """An HTTP-level refusal raised by the HTTP layer itself (authentication, media types, limits)."""
+
+    def __init__(self, status: int, detail: str, *, type_: str | None = None, errors=None, headers=None):
+        super().__init__(detail)
+        self.status, self.detail, self.type = status, detail, type_
+        self.errors = errors or []
+        self.headers = headers or {}
+
+
+def problem_response(status: int, detail: str | None = None, *, type_: str | None = None,
+                     errors_: list | None = None, headers: dict | None = None) -> Response:
+    type_ = type_ or TYPE_BY_STATUS.get(status)
+    body = {"type": f"/problems/{type_}" if type_ and type_ != "about:blank" else "about:blank",
+            "title": http.HTTPStatus(status).phrase, "status": status}
+    if detail:
+        body["detail"] = detail
+    try:
+        body["instance"] = request.path
+    except RuntimeError:
+        pass
+    if errors_:
+        body["errors"] = errors_
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def errors_from_webargs(messages) -> list[dict]:
+    """webargs groups messages by location: {"json": {...}, "query": {...}}."""
+    out: list[dict] = []
+    if isinstance(messages, dict):
+        for location, nested in messages.items():
+            out.extend(errors.flatten_messages(nested, location))
+    return errors.sort_errors(out)
+
+
+def http_exception_to_problem(error: HTTPException) -> Response:
+    data = getattr(error, "data", None) or {}
+    found = []
+    if "messages" in data:
+        found = errors_from_webargs(data["messages"])
+    elif isinstance(data.get("errors"), list):
+        found = data["errors"]
+    detail = data.get("message") or DETAIL_BY_STATUS.get(error.code) or error.description
+    if found and error.code == 422:
+        detail = "The request has invalid fields: " + ", ".join(dict.fromkeys(e["pointer"] for e in found))
+    headers = dict(data.get("headers") or {})
+    if error.code == 405 and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return problem_response(error.code or 500, detail, errors_=found, headers=headers)
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(errors.DomainError)
+    def _domain(error: errors.DomainError):
+        db.session.rollback()
+        status = next(s for kind, s in STATUS_OF.items() if isinstance(error, kind))
+        headers = {"Retry-After": "5"} if status == 503 else None
+        return problem_response(status, error.detail, type_=error.type, errors_=error.errors, headers=headers)
+
+    @app.errorhandler(ProblemError)
+    def _problem(error: ProblemError):
+        db.session.rollback()
+        return problem_response(error.status, error.detail, type_=error.type, errors_=error.errors,
+                                headers=error.headers)
+
+    @app.errorhandler(ValidationError)
+    def _validation(error: ValidationError):
+        db.session.rollback()
+        found = errors.sort_errors(errors.flatten_messages(error.messages, "json"))
+        return problem_response(422, "The request has invalid fields: " + ", ".join(
+            dict.fromkeys(e["pointer"] for e in found)), errors_=found)
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(error):
+        db.session.rollback()
+        log.warning("integrity error: %s", error.orig.__class__.__name__)
+        return problem_response(409, "The change conflicts with existing data (another request changed it at the "
+                                     "same time); read it again and retry.", type_="conflict")
+
+    @app.errorhandler(DataError)
+    def _data(error):
+        # A value the database cannot hold (a sum beyond 64 bits): refused as a whole, nothing written.
+        db.session.rollback()
+        log.warning("data error: %s", error.orig.__class__.__name__)
+        return problem_response(422, "A figure would exceed what the database can hold exactly; nothing was "
+                                     "written.", type_="validation-error")
+
+    @app.errorhandler(OperationalError)
+    def _operational(error):
+        db.session.rollback()
+        log.exception("database error")
+        return problem_response(503, "The database is unavailable or busy; retry later.", type_="service-unavailable",
+                                headers={"Retry-After": "5"})
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        if isinstance(error, HTTPException):
+            return http_exception_to_problem(error)
+        db.session.rollback()
+        log.exception("unhandled error")
+        return problem_response(500, "An unexpected error occurred; it has been logged.")

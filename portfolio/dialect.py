@@ -1,0 +1,170 @@
+"""Where PostgreSQL and SQLite differ, in one place.
+
+Measured fast paths (bench/README.md) stay PostgreSQL-only: COPY for many rows, one
+`UPDATE ... FROM unnest(...)` for many updates, array parameters for id lists. On SQLite the same
+work is SQLAlchemy Core `executemany`, so column types (cents, UTC datetimes) are applied by the
+same TypeDecorators everywhere; on PostgreSQL the rows for COPY pass through the same bind processors.
+"""
+from sqlalchemy import Table, any_, bindparam, delete, false, func, literal, literal_column, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from portfolio.extensions import db
+
+SQLITE_IDS_PER_STATEMENT = 30000  # below SQLite's 32,766 bound parameters
+
+
+def name() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def is_postgresql() -> bool:
+    return name() == "postgresql"
+
+
+def id_filter(column, ids):
+    """`column IN ids`; on PostgreSQL one array parameter, so there is no limit on how many (and no
+    statement with thousands of placeholders to parse)."""
+    ids = list(ids)
+    if is_postgresql():
+        return column == any_(literal(ids, ARRAY(column.type)))
+    return column.in_(ids)
+
+
+def ids_parameter(column, name: str = "ids"):
+    """`column IN :ids`, the ids given when the statement runs (so the statement can be built once)."""
+    if is_postgresql():
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def _processors(table: Table, columns: list[str], dialect):
+    return [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+
+
+def insert_rows(table: Table, rows: list[dict]) -> None:
+    """Insert rows (dicts keyed by column name, Python values) in as few round trips as the engine allows."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    processors = _processors(table, columns, connection.dialect)
+    pairs = [(c, p) for c, p in zip(columns, processors)]
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([p(row[c]) if p else row[c] for c, p in pairs])
+
+
+def update_rows(table: Table, rows: list[dict], key: str = "id") -> None:
+    """UPDATE the given columns of rows identified by `key`; every row names the same columns.
+    PostgreSQL: one statement over unnest()ed arrays (an executemany is a round trip per row)."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    columns = [c for c in rows[0] if c != key]
+    if connection.dialect.name != "postgresql":
+        statement = update(table).where(table.c[key] == bindparam("k_" + key, type_=table.c[key].type)).values(
+            {c: bindparam("v_" + c, type_=table.c[c].type) for c in columns})
+        connection.execute(statement, [{"k_" + key: r[key], **{"v_" + c: r[c] for c in columns}} for r in rows])
+        return
+    names = [key, *columns]
+    processors = _processors(table, names, connection.dialect)
+    arrays = [[p(r[n]) if p else r[n] for r in rows] for n, p in zip(names, processors)]
+    types = [table.c[n].type.compile(connection.dialect) for n in names]
+    placeholders = ", ".join(f"%s::{t}[]" for t in types)
+    assignments = ", ".join(f"{c} = v.{c}" for c in columns)
+    with connection.connection.driver_connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table.name} SET {assignments} FROM unnest({placeholders}) AS v({', '.join(names)}) "
+                       f"WHERE {table.name}.{key} = v.{key}", arrays)
+
+
+def delete_where_in(table: Table, column: str, ids) -> None:
+    ids = sorted(set(ids))
+    step = (len(ids) or 1) if is_postgresql() else SQLITE_IDS_PER_STATEMENT
+    for start in range(0, len(ids), step):
+        db.session.execute(delete(table).where(id_filter(table.c[column], ids[start:start + step])))
+
+
+def allocate_ids(table: Table, count: int) -> list[int]:
+    """Ids for rows about to be inserted with explicit ids, safe against concurrent writers."""
+    if count == 0:
+        return []
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        return list(connection.execute(text(
+            f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, :n)"),
+            {"n": count}).scalars())
+    take_write_lock()  # one writer at a time: MAX(id) cannot move under us
+    first = (connection.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}")).scalar() or 0) + 1
+    return list(range(first, first + count))
+
+
+def sync_sequence(table: Table) -> None:
+    """After inserting explicit ids outside allocate_ids(), move PostgreSQL's sequence past them."""
+    if is_postgresql():
+        db.session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+            f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}), (SELECT COUNT(*) > 0 FROM {table.name}))"))
+
+
+def take_write_lock() -> None:
+    """SQLite: start the write transaction now (an empty write takes the database's write lock), so that
+    what this unit of work reads next cannot change before it writes. PostgreSQL locks rows instead."""
+    if not is_postgresql():
+        db.session.execute(text("DELETE FROM alembic_version WHERE 0"))
+
+
+def lock_rows(statement):
+    """A SELECT whose rows stay ours until commit (FOR UPDATE on PostgreSQL; SQLite holds the write lock)."""
+    if is_postgresql():
+        return statement.with_for_update()
+    take_write_lock()
+    return statement
+
+
+def upsert_increment(table: Table, keys: list[str], values: list[str], rows):
+    """INSERT rows ... ON CONFLICT (keys) DO UPDATE SET v = v + excluded.v, for each value column."""
+    statement = (postgresql.insert(table) if is_postgresql() else sqlite.insert(table)).from_select(keys + values, rows)
+    return statement.on_conflict_do_update(index_elements=[table.c[k] for k in keys],
+                                           set_={v: table.c[v] + getattr(statement.excluded, v) for v in values})
+
+
+def year_of(column):
+    """The calendar year of a date column, as an integer, on both engines."""
+    if is_postgresql():
+        return func.cast(func.extract("year", column), db.Integer)
+    return func.cast(func.strftime("%Y", column), db.Integer)
+
+
+def search_words(q: str) -> list[tuple[str, bool]]:
+    """The words of a search, normalised as projects.search_text is: (word, is a prefix)."""
+    import re
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", q.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return [(m.group(1), bool(m.group(2))) for m in re.finditer(r"([^\W_]+)(\*?)", plain)]
+
+
+def search(q: str):
+    """A subquery (id, relevance) of the projects whose words include every word of `q`, best first by
+    ascending relevance. PostgreSQL: full-text search over a GIN index; SQLite: its FTS5 table."""
+    from portfolio.models import Project
+
+    words = search_words(q)
+    if not words:
+        return select(Project.id, literal(0).label("relevance")).where(false()).subquery("found")
+    if is_postgresql():
+        query = " & ".join(f"'{w}'{':*' if prefix else ''}" for w, prefix in words)
+        document = func.to_tsvector(literal_column("'simple'"), Project.search_text)
+        tsquery = func.to_tsquery(literal_column("'simple'"), query)
+        return (select(Project.id, (-func.ts_rank(document, tsquery)).label("relevance"))
+                .where(document.op("@@")(tsquery)).subquery("found"))
+    match = " AND ".join(f'"{w}"{"*" if prefix else ""}' for w, prefix in words)
+    return (select(literal_column("rowid").label("id"), literal_column("rank").label("relevance"))
+            .select_from(text("projects_fts")).where(text("projects_fts MATCH :match").bindparams(match=match))
+            .subquery("found"))

@@ -1,0 +1,39 @@
+"""A project's money by year, and its attribution to priorities, countries and organisations.
+
+Derived data, rewritten by the write path (services/figures.py) whenever a project, its budget lines
+or its transactions change: every amount of every year is split in cents by largest remainder, so
+that every rollup and every base-table aggregate is a plain, exact SUM over these rows.
+Year: the year a budget period starts, or the year of a transaction's date.
+"""
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portfolio.models.base import AmountColumns, Base
+
+
+class _Year:
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+class ProjectFigure(_Year, AmountColumns, Base):
+    __tablename__ = "project_figures"
+
+
+class ProjectPriorityFigure(_Year, AmountColumns, Base):
+    __tablename__ = "project_priority_figures"
+
+    priority_id: Mapped[int] = mapped_column(ForeignKey("priorities.id"), primary_key=True, index=True)
+
+
+class ProjectCountryFigure(_Year, AmountColumns, Base):
+    __tablename__ = "project_country_figures"
+
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), primary_key=True, index=True)
+
+
+class ProjectOrganisationFigure(_Year, AmountColumns, Base):
+    __tablename__ = "project_organisation_figures"
+
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True, index=True)

@@ -1,0 +1,37 @@
+"""Recomputing derived data from the base tables: after a migration that changes how figures are derived,
+or to repair. The same write path derives them as every write does."""
+from sqlalchemy import select
+
+from portfolio import dialect
+from portfolio.extensions import db
+from portfolio.models import Project
+from portfolio.services import figures, state, storage
+from portfolio.services.vocabulary import current
+from portfolio.statistics import rollups
+
+CHUNK = 2000
+
+
+def rebuild_derived() -> int:
+    """Every project's totals, current flags, search text and figures, then the rollups. Returns the count."""
+    vocab = current()
+    ids = list(db.session.scalars(select(Project.id).order_by(Project.id)))
+    for start in range(0, len(ids), CHUNK):
+        loaded = state.load(ids=ids[start:start + CHUNK], lock=True)
+        for table in figures.FIGURE_TABLES:
+            dialect.delete_where_in(table, "project_id", list(loaded))
+        derived = {}
+        for project in loaded.values():
+            project.row["search_text"] = storage.search_text(project.row)
+            d = figures.derive(project, vocab)
+            project.row.update(d.totals)
+            for line_id, flag in d.current.items():
+                project.lines[line_id]["current"] = flag
+            derived[project.id] = d
+        dialect.update_rows(state.PROJECTS, [{k: p.row[k] for k in ("id", *state.DERIVED)} for p in loaded.values()])
+        dialect.update_rows(state.RECORDS["lines"], [{"id": i, "current": line["current"]} for p in loaded.values()
+                                                     for i, line in p.lines.items()])
+        for table in figures.FIGURE_TABLES:
+            dialect.insert_rows(table, [row for d in derived.values() for row in d.figures[table]])
+    rollups.rebuild()
+    return len(ids)

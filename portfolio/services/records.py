@@ -1,0 +1,170 @@
+"""Budget lines and transactions of a project: validated input turned into storage form, priced in
+USD, checked against the project's other records, and stored through the project's own write path
+(so every change is in the project's version, history and rollups)."""
+from dataclasses import dataclass
+
+from portfolio import dialect
+from portfolio.errors import Invalid, NotFound, field_error
+from portfolio.money import MAX_PROJECT_USD, from_cents
+from portfolio.rules import amount_errors, period_errors
+from portfolio.services import exchange_rates, figures, storage
+from portfolio.services.state import RECORDS, ProjectState, amount_text
+from portfolio.services.vocabulary import current
+
+ORG_FIELDS = {"donor": "donor_organisation_id", "provider": "provider_organisation_id",
+              "receiver": "receiver_organisation_id"}
+PRICE_INPUTS = ("amount", "currency", "fx_rate", "fx_value_date", "date", "period_start")
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # the ProjectState attribute
+    label: str
+    fields: tuple[str, ...]  # storage columns taken from input (organisations by code, see ORG_FIELDS)
+    value_date: str  # the column whose date prices the amount when no fx_value_date is given
+
+
+LINES = Kind("lines", "budget line", ("period_start", "period_end", "amount", "currency", "fx_rate", "fx_value_date",
+                                      "donor", "type", "status"), "period_start")
+TRANSACTIONS = Kind("transactions", "transaction", ("reference", "type", "date", "amount", "currency", "fx_rate",
+                                                    "fx_value_date", "provider", "receiver", "description"), "date")
+
+
+def get(state: ProjectState, kind: Kind, record_id: int) -> dict:
+    record = getattr(state, kind.name).get(record_id)
+    if record is None:
+        raise NotFound(f"Project {state.code!r} has no {kind.label} {record_id}.")
+    return record
+
+
+def merge(record: dict, data: dict, kind: Kind, prefix: str = "") -> list[dict]:
+    """Write input onto a record in storage form, and price it. Returns errors (empty: valid)."""
+    vocab = current()
+    for name in kind.fields:
+        if name in data:
+            value = data[name]
+            if name in ORG_FIELDS:
+                record[ORG_FIELDS[name]] = None if value is None else vocab.organisations[value].id
+            else:
+                record[name] = value
+    errors = [field_error(f"{prefix}/{name}", message) for name, messages in amount_errors(record).items()
+              for message in messages]
+    if kind is LINES:
+        errors += [field_error(f"{prefix}/period_end", m) for m in period_errors(record["period_start"],
+                                                                                 record["period_end"])]
+    if errors:
+        return errors
+    stated = data.get("fx_rate") is not None or (
+        "fx_rate" not in data and record.get("fx_rate") is not None and record.get("fx_rate_id") is None
+        and not any(name in data for name in ("currency", "fx_value_date")))
+    if "fx_value_date" not in data and any(name in data for name in ("date", "period_start", "currency")) \
+            and record.get("fx_rate_id") is not None:
+        record["fx_value_date"] = None  # the rate follows its date: look it up again for the new one
+    return exchange_rates.price(record, stated=stated, default_value_date=record[kind.value_date], prefix=prefix)
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["period_start"] <= b["period_end"] and b["period_start"] <= a["period_end"]
+
+
+def revision_errors(lines: dict[int, dict], record_id: int, prefix: str = "") -> list[dict]:
+    """Original lines may not overlap in period, nor revised ones; a revised line covers exactly the
+    period of an original line (which it replaces) or overlaps none."""
+    line = lines[record_id]
+    errors = []
+    for other_id, other in lines.items():
+        if other_id == record_id or not _overlap(line, other):
+            continue
+        same_period = (line["period_start"], line["period_end"]) == (other["period_start"], other["period_end"])
+        if other["type"] == line["type"]:
+            errors.append(f"Its period overlaps {other['type']} line {other_id} "
+                          f"({other['period_start']}..{other['period_end']}).")
+        elif not same_period:
+            errors.append(f"A revised line replaces the original line of the same period; line {other_id} "
+                          f"({other['period_start']}..{other['period_end']}) overlaps it only in part.")
+    return [field_error(f"{prefix}/period_start", message) for message in errors]
+
+
+def limit_errors(state: ProjectState, prefix: str = "") -> list[dict]:
+    """One project's total of any measure is at most MAX_PROJECT_USD."""
+    years = figures.by_year(state, figures.current_flags(state.lines))
+    totals = [sum(column) for column in zip(*years.values())] if years else []
+    if any(total > MAX_PROJECT_USD * 100 for total in totals):
+        return [field_error(f"{prefix}/amount", f"The project's total would reach USD {from_cents(max(totals)):,}; a "
+                                                f"project's total may be at most USD {MAX_PROJECT_USD:,}.")]
+    return []
+
+
+def duplicate_reference_errors(state: ProjectState, record_id: int, prefix: str = "") -> list[dict]:
+    reference = state.transactions[record_id]["reference"]
+    if any(other_id != record_id and row["reference"] == reference for other_id, row in state.transactions.items()):
+        return [field_error(f"{prefix}/reference", f"The project already has a transaction {reference!r}.")]
+    return []
+
+
+def checked(state: ProjectState, kind: Kind, record_id: int, prefix: str = "") -> list[dict]:
+    """The record's rules against the project's other records."""
+    if kind is LINES:
+        errors = revision_errors(state.lines, record_id, prefix)
+    else:
+        errors = duplicate_reference_errors(state, record_id, prefix)
+    return errors + limit_errors(state, prefix)
+
+
+def new_record(state: ProjectState, kind: Kind, record_id: int, now) -> dict:
+    table = RECORDS[kind.name]
+    record = {column.name: None for column in table.columns}
+    record.update(id=record_id, project_id=state.id, created_at=now, updated_at=now)
+    if kind is LINES:
+        record.update(type="original", status="indicative", current=True)
+    return record
+
+
+def add(before: ProjectState, kind: Kind, data: dict, actor: str, now=None) -> tuple[ProjectState, dict]:
+    from portfolio.models.base import utcnow
+
+    now = now or utcnow()
+    after = before.copy()
+    record_id = dialect.allocate_ids(RECORDS[kind.name], 1)[0]
+    record = new_record(after, kind, record_id, now)
+    getattr(after, kind.name)[record_id] = record
+    errors = merge(record, data, kind) or checked(after, kind, record_id)
+    if errors:
+        raise Invalid(errors)
+    storage.save([(before, after)], actor, current(), now)
+    return after, record
+
+
+def change(before: ProjectState, kind: Kind, record_id: int, data: dict, actor: str) -> tuple[ProjectState, dict, bool]:
+    from portfolio.models.base import utcnow
+
+    get(before, kind, record_id)
+    after = before.copy()
+    record = getattr(after, kind.name)[record_id]
+    errors = merge(record, data, kind) or checked(after, kind, record_id)
+    if errors:
+        raise Invalid(errors)
+    if record == getattr(before, kind.name)[record_id]:
+        return before, getattr(before, kind.name)[record_id], False
+    record["updated_at"] = utcnow()
+    storage.save([(before, after)], actor, current())
+    return after, record, True
+
+
+def remove(before: ProjectState, kind: Kind, record_id: int, actor: str) -> ProjectState:
+    get(before, kind, record_id)
+    after = before.copy()
+    del getattr(after, kind.name)[record_id]
+    storage.save([(before, after)], actor, current())
+    return after
+
+
+def present(record: dict, kind: Kind) -> dict:
+    """A record as the API shows it: organisations by code, the amount in its currency's minor units."""
+    vocab = current()
+    out = dict(record)
+    out["amount"] = amount_text(record["amount"], record["currency"])
+    for name, column in ORG_FIELDS.items():
+        if column in record:
+            out[name] = None if record[column] is None else vocab.term("organisations", record[column]).code
+    return out

@@ -1,0 +1,200 @@
+"""Turning validated input into a project's storage form, and writing changed projects.
+
+This is the one place where a project is stored: single creates and edits, bulk upserts, budget
+lines, transactions, seed and demo data all build `ProjectState`s and hand them to `save`, which
+derives the money figures, writes only what changed (a no-op writes nothing: no version, no
+history), keeps the rollups exact in the same transaction and records the audit trail.
+"""
+import unicodedata
+from dataclasses import dataclass, field
+
+from sqlalchemy import update
+
+from portfolio import dialect
+from portfolio.errors import PreconditionFailed
+from portfolio.extensions import db
+from portfolio.models import AuditEvent, ORGANISATION_ROLES
+from portfolio.models.base import utcnow
+from portfolio.money import allocate
+from portfolio.services import figures
+from portfolio.services.state import LINKS, PROJECTS, RECORDS, SNAPSHOTS, ProjectState, normalise_links, snapshot
+from portfolio.services.vocabulary import Vocabulary
+from portfolio.statistics import rollups
+
+HUNDRED_PERCENT = 10000  # shares are stored in hundredths of a percent
+SCALARS = ("title", "acronym", "description", "status", "start_date", "end_date", "post_emergency", "source",
+           "judgement", "synthetic")
+AUDIT = AuditEvent.__table__
+
+
+def equal_shares(count: int) -> list[int]:
+    """Equal shares to 0.01 % summing to exactly 100 %, the first ones taking the remainder."""
+    return allocate(HUNDRED_PERCENT, [1] * count)
+
+
+def _shares(pairs: list[tuple[int, object]]) -> list[tuple[int, int]]:
+    """(id, share in percent or None) in the caller's canonical order -> (id, basis points). No share
+    given: an equal split, the remainder to the first."""
+    if not pairs:
+        return []
+    if all(share is None for _, share in pairs):
+        return [(key, bp) for (key, _), bp in zip(pairs, equal_shares(len(pairs)))]
+    return [(key, int(share * 100)) for key, share in pairs]
+
+
+def search_text(row: dict) -> str:
+    """What word search reads: code, title, acronym and description, lower-cased, accents removed."""
+    text = " ".join(str(row.get(name) or "") for name in ("code", "title", "acronym", "description"))
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def new_state(code: str, now=None) -> ProjectState:
+    now = now or utcnow()
+    row = {column.name: None for column in PROJECTS.columns}
+    row.update(code=code, status="pipeline", post_emergency=False, source="api", synthetic=False, version=0,
+               actuals_known=False, created_at=now, updated_at=now)
+    return ProjectState(row)
+
+
+def apply(state: ProjectState, data: dict, vocab: Vocabulary) -> None:
+    """Write validated input (codes, as the API takes it) onto a state. Only the keys present change
+    anything; lists replace the stored list whole; None clears a nullable field."""
+    row = state.row
+    for name in SCALARS:
+        if name in data:
+            row[name] = data[name]
+    if "region" in data:
+        row["region_id"] = vocab.regions[data["region"]].id
+    if "countries" in data:
+        state.links["countries"] = [(code,) for code in data["countries"]]
+    if "activity_types" in data:
+        state.links["activity_types"] = [(vocab.activity_types[c].id,) for c in data["activity_types"]]
+    if "rcps" in data:
+        state.links["rcps"] = [(vocab.rcps[c].id,) for c in data["rcps"]]
+    if "priorities" in data:
+        ordered = sorted(((vocab.priorities[p["code"]], p.get("share")) for p in data["priorities"]),
+                         key=lambda pair: pair[0].position)
+        state.links["priorities"] = _shares([(term.id, share) for term, share in ordered])
+    if "participating_organisations" in data:
+        links = []
+        for role in ORGANISATION_ROLES:
+            given = {vocab.organisations[p["organisation"]].id: p for p in data["participating_organisations"]
+                     if p["role"] == role}
+            members = sorted((org, p.get("share")) for org, p in given.items())
+            links += [(role, org, share, given[org].get("source"), given[org].get("judgement"))
+                      for org, share in _shares(members)]
+        state.links["organisations"] = links
+    normalise_links(state)
+
+
+@dataclass
+class Saved:
+    action: str  # created, updated, unchanged, deleted
+    state: ProjectState | None
+    events: list[dict] = field(default_factory=list)
+
+
+def _record_changes(before: ProjectState | None, after: ProjectState | None, vocab) -> list[tuple]:
+    """(entity, id, before snapshot, after snapshot) of every budget line or transaction that changed."""
+    out = []
+    for name, (entity, snap) in SNAPSHOTS.items():
+        old = getattr(before, name) if before else {}
+        new = getattr(after, name) if after else {}
+        for record_id in sorted(set(old) | set(new)):
+            a = snap(old[record_id], vocab) if record_id in old else None
+            b = snap(new[record_id], vocab) if record_id in new else None
+            if a != b:
+                out.append((entity, record_id, a, b))
+    return out
+
+
+def _event(actor, action, entity, entity_id, code, before, after, now) -> dict:
+    return {"at": now, "actor": actor, "action": action, "entity": entity, "entity_id": str(entity_id),
+            "project_code": code, "before": before, "after": after}
+
+
+def save(pairs: list[tuple[ProjectState | None, ProjectState | None]], actor: str, vocab: Vocabulary,
+         now=None, *, record_events: bool = True, move_rollups: bool = True) -> list[Saved]:
+    """Store each (before, after) pair: before None creates, after None deletes. The befores must have
+    been loaded with lock=True. Returns what happened to each, in order.
+
+    Loads of generated data (`flask demo-data`) pass record_events=False (one create event per project, none
+    per budget line or transaction) and move_rollups=False, then rebuild the rollups once at the end."""
+    now = now or utcnow()
+    fresh = [after for before, after in pairs if before is None and after.row["id"] is None]
+    for state, id_ in zip(fresh, dialect.allocate_ids(PROJECTS, len(fresh))):
+        state.row["id"] = id_
+    results, derived, events = [], {}, []
+    for before, after in pairs:
+        if after is not None:
+            after.row["search_text"] = search_text(after.row)
+            d = figures.derive(after, vocab)
+            after.row.update(d.totals)
+            for line_id, flag in d.current.items():
+                after.lines[line_id]["current"] = flag
+            derived[after.id] = d
+        old = snapshot(before, vocab) if before else None
+        new = snapshot(after, vocab) if after else None
+        records = _record_changes(before, after, vocab) if before is not None or record_events else []
+        project_changed = old is None or new is None or {**old, "budget_usd": 0} != {**new, "budget_usd": 0}
+        if not project_changed and not records and (after is None or after.row == before.row):
+            results.append(Saved("unchanged", after))
+            continue
+        code = (after or before).code
+        action = "created" if before is None else "deleted" if after is None else "updated"
+        if project_changed:
+            events.append(_event(actor, {"created": "create", "deleted": "delete"}.get(action, "update"), "project",
+                                 code, code, old, new, now))
+        if after is not None:
+            for entity, record_id, a, b in records if record_events else ():
+                kind = "create" if a is None else "delete" if b is None else "update"
+                events.append(_event(actor, kind, entity, record_id, code, a, b, now))
+            after.row["version"] = (before.row["version"] if before else 0) + 1
+            after.row["updated_at"] = now
+        results.append(Saved(action, after))
+    changed = [(r, before) for r, (before, _) in zip(results, pairs) if r.action != "unchanged"]
+    if not changed:
+        return results
+    existing = [before.id for r, before in changed if before is not None]
+    if move_rollups:
+        rollups.move(existing, -1)
+    _write([(before, r.state) for r, before in changed], derived)
+    if move_rollups:
+        rollups.move([r.state.id for r, _ in changed if r.state is not None], +1)
+    dialect.insert_rows(AUDIT, events)
+    return results
+
+
+def _write(changes: list[tuple], derived: dict) -> None:
+    deleted = [before.id for before, after in changes if after is None]
+    created = [after for before, after in changes if before is None]
+    updated = [(before, after) for before, after in changes if before is not None and after is not None]
+    dialect.delete_where_in(PROJECTS, "id", deleted)  # links, records and figures go by ON DELETE CASCADE
+    dialect.insert_rows(PROJECTS, [after.row for after in created])
+    for before, after in updated:
+        changed = {k: v for k, v in after.row.items() if before.row.get(k) != v}
+        result = db.session.execute(update(PROJECTS).where(PROJECTS.c.id == after.id,
+                                                           PROJECTS.c.version == before.row["version"])
+                                    .values(changed))
+        if result.rowcount != 1:  # cannot happen under the row lock; refuse rather than overwrite
+            raise PreconditionFailed(f"Project {after.code!r} changed while it was being written; retry.")
+    for name, (table, columns) in LINKS.items():
+        redo = [after for before, after in updated if before.links[name] != after.links[name]]
+        dialect.delete_where_in(table, "project_id", [after.id for after in redo])
+        dialect.insert_rows(table, [{"project_id": state.id, **dict(zip(columns, values))}
+                                    for state in created + redo for values in state.links[name]])
+    for name, table in RECORDS.items():
+        gone, fresh, changed_rows = [], [], []
+        for before, after in [(None, state) for state in created] + updated:
+            old, new = (getattr(before, name) if before else {}), getattr(after, name)
+            gone += [i for i in old if i not in new]
+            fresh += [new[i] for i in new if i not in old]
+            changed_rows += [new[i] for i in new if i in old and old[i] != new[i]]
+        dialect.delete_where_in(table, "id", gone)
+        dialect.update_rows(table, changed_rows)
+        dialect.insert_rows(table, fresh)
+    alive = created + [after for _, after in updated]
+    for table in figures.FIGURE_TABLES:
+        dialect.delete_where_in(table, "project_id", [after.id for _, after in updated])
+        dialect.insert_rows(table, [row for state in alive for row in derived[state.id].figures[table]])

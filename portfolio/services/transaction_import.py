@@ -1,0 +1,78 @@
+"""Bulk import of transactions (JSON or CSV): upsert by (project, reference), all or nothing, every error
+of every row with its pointer; a row equal to the stored transaction writes nothing."""
+from portfolio import dialect
+from portfolio.errors import Invalid, field_error
+from portfolio.models.base import utcnow
+from portfolio.services import records, storage
+from portfolio.services import state as states
+from portfolio.services.state import RECORDS
+from portfolio.services.vocabulary import current
+
+
+def lock_projects(items) -> dict[str, states.ProjectState]:
+    codes = sorted({item["project"] for item in items if isinstance(item, dict) and isinstance(item.get("project"), str)})
+    return {s.code: s for s in states.load(codes=codes, lock=True).values()} if codes else {}
+
+
+def is_update(projects: dict):
+    """Whether an item names a transaction that exists (then it carries only what it changes)."""
+    def check(item) -> bool:
+        state = projects.get(item.get("project"))
+        return state is not None and any(t["reference"] == item.get("reference") for t in state.transactions.values())
+    return check
+
+
+def upsert(loaded: list, errors: list[dict], projects: dict, actor: str) -> dict:
+    now = utcnow()
+    afters: dict[str, states.ProjectState] = {}
+    plan, seen = [], {}
+    fresh = [i for i, data in enumerate(loaded) if data is not None and data["project"] in projects and not any(
+        t["reference"] == data["reference"] for t in projects[data["project"]].transactions.values())]
+    new_ids = iter(dialect.allocate_ids(RECORDS["transactions"], len(fresh)))
+    for index, data in enumerate(loaded):
+        if data is None:
+            continue
+        prefix = f"/items/{index}"
+        code = data.pop("project")
+        if code not in projects:
+            errors.append(field_error(f"{prefix}/project", f"No project with code {code!r}."))
+            continue
+        key = (code, data["reference"])
+        if key in seen:
+            errors.append(field_error(f"{prefix}/reference", f"Same project and reference as item {seen[key]}."))
+            continue
+        seen[key] = index
+        after = afters.setdefault(code, projects[code].copy())
+        existing = next((i for i, t in after.transactions.items() if t["reference"] == data["reference"]), None)
+        if existing is None:
+            record_id = next(new_ids)
+            after.transactions[record_id] = records.new_record(after, records.TRANSACTIONS, record_id, now)
+        else:
+            record_id = existing
+        record = after.transactions[record_id]
+        before_record = dict(record)
+        problems = records.merge(record, data, records.TRANSACTIONS, prefix)
+        if existing is not None and record != before_record:
+            record["updated_at"] = now
+        errors.extend(problems)
+        plan.append((index, code, data["reference"], record_id))
+    for code, after in afters.items():
+        for index, _, _, record_id in [p for p in plan if p[1] == code]:
+            errors.extend(records.checked(after, records.TRANSACTIONS, record_id, f"/items/{index}"))
+    if errors:
+        rows = len({e["pointer"].split("/")[2] for e in errors if e["pointer"].count("/") >= 2})
+        raise Invalid(errors, f"{rows} row(s) are invalid; nothing was written.")
+    codes = list(afters)
+    saved = storage.save([(projects[c], afters[c]) for c in codes], actor, current(), now)
+    changed_projects = {c for c, s in zip(codes, saved) if s.action != "unchanged"}
+    items = []
+    for index, code, reference, record_id in plan:
+        before = projects[code].transactions.get(record_id)
+        if before is None:
+            action = "created"
+        elif code in changed_projects and before != afters[code].transactions[record_id]:
+            action = "updated"
+        else:
+            action = "unchanged"
+        items.append({"index": index, "project": code, "reference": reference, "action": action})
+    return {**{a: sum(i["action"] == a for i in items) for a in ("created", "updated", "unchanged")}, "items": items}

@@ -1,0 +1,214 @@
+"""Keeping the rollup tables exact (see models/rollup.py for what a cell is).
+
+A project's contribution to every cell is computed by the same GROUP BY statements that rebuild the
+tables from scratch, over the stored figures. A write subtracts the contributions of the projects it
+touches before the change and adds them back after it (an upsert that increments), in its own
+transaction and inside the database, so the rollups never drift from the base tables.
+"""
+from sqlalchemy import (BigInteger, Integer, and_, bindparam, case, delete, exists, func, insert, literal, not_, or_,
+                        select, true, type_coerce, union_all)
+
+from portfolio import dialect
+from portfolio.extensions import db
+from portfolio.measures import AMOUNT_COLUMNS, COUNT_COLUMNS
+from portfolio.models import (
+    ORGANISATION_ROLES,
+    Project,
+    ProjectFigure,
+    ProjectOrganisation,
+    ProjectOrganisationFigure,
+    ProjectPriority,
+    ProjectPriorityFigure,
+    RollupOrganisation,
+    RollupPriority,
+    RollupProject,
+)
+from portfolio.models.rollup import KIND_ALL, KIND_GAP, KIND_RUN, KIND_YEAR
+
+COUNTS = COUNT_COLUMNS
+KEYS = ("filter_priority_id", "region_id", "status", "synthetic", "kind", "lo", "hi")
+P, PF = Project.__table__, ProjectFigure.__table__
+PP, PPF = ProjectPriority.__table__, ProjectPriorityFigure.__table__
+PO, POF = ProjectOrganisation.__table__, ProjectOrganisationFigure.__table__
+
+
+IDS = object()  # in place of ids: the statement takes them as its parameter "ids" (built once, then cached)
+
+
+def _only(statement, column, ids):
+    if ids is None:
+        return statement
+    return statement.where(dialect.ids_parameter(column) if ids is IDS else dialect.id_filter(column, ids))
+
+
+def _flag(condition):
+    return case((condition, 1), else_=0)
+
+
+def _projects(ids):
+    """Each project with its keys and its three unknown flags."""
+    return _only(select(P.c.id, P.c.region_id, P.c.status, P.c.synthetic,
+                        _flag(P.c.budget_usd.is_(None)).label("unknown_budget"),
+                        _flag(P.c.original_budget_usd.is_(None)).label("unknown_original"),
+                        _flag(not_(P.c.actuals_known)).label("unknown_actuals"),
+                        _flag(or_(P.c.budget_usd.is_(None), not_(P.c.actuals_known))).label("unknown_remaining")),
+                 P.c.id, ids).subquery("p")
+
+
+def _filter_priorities(ids):
+    """(project, 0) for every project and (project, P) for each priority P it serves."""
+    return union_all(_only(select(P.c.id.label("project_id"), literal(0).label("fp")), P.c.id, ids),
+                     _only(select(PP.c.project_id, PP.c.priority_id), PP.c.project_id, ids)).subquery("fp")
+
+
+def _amounts(source):
+    return [source.c[name] for name in AMOUNT_COLUMNS]
+
+
+def _groups(table, ids):
+    """(members, yearly, group columns): which groups each project is in, and its money by group and year."""
+    if table is RollupProject:
+        return (_only(select(P.c.id.label("project_id")), P.c.id, ids).subquery("m"),
+                _only(select(PF), PF.c.project_id, ids).subquery("y"), [])
+    if table is RollupPriority:
+        none = ~exists().where(PP.c.project_id == P.c.id)
+        members = union_all(_only(select(PP.c.project_id, PP.c.priority_id), PP.c.project_id, ids),
+                            _only(select(P.c.id, literal(0)).where(none), P.c.id, ids)).subquery("m")
+        yearly = union_all(
+            _only(select(PPF.c.project_id, PPF.c.priority_id, PPF.c.year, *_amounts(PPF)), PPF.c.project_id, ids),
+            _only(select(PF.c.project_id, literal(0), PF.c.year, *_amounts(PF)).join(P, P.c.id == PF.c.project_id)
+                  .where(none), PF.c.project_id, ids)).subquery("y")
+        return members, yearly, ["priority_id"]
+    roles = union_all(*(select(literal(role).label("role")) for role in ORGANISATION_ROLES)).subquery("r")
+    none = ~exists().where(PO.c.project_id == P.c.id, PO.c.role == roles.c.role)
+    members = union_all(
+        _only(select(PO.c.project_id, PO.c.role, PO.c.organisation_id), PO.c.project_id, ids),
+        _only(select(P.c.id, roles.c.role, literal(0)).select_from(P).join(roles, true()).where(none),
+              P.c.id, ids)).subquery("m")
+    yearly = union_all(
+        _only(select(POF.c.project_id, POF.c.role, POF.c.organisation_id, POF.c.year, *_amounts(POF)),
+              POF.c.project_id, ids),
+        _only(select(PF.c.project_id, roles.c.role, literal(0), PF.c.year, *_amounts(PF)).select_from(PF)
+              .join(P, P.c.id == PF.c.project_id).join(roles, true()).where(none), PF.c.project_id, ids)
+    ).subquery("y")
+    return members, yearly, ["role", "organisation_id"]
+
+
+def _runs(ids):
+    """Each run of consecutive years in which a project has money: (project_id, lo, hi)."""
+    island = (PF.c.year - func.row_number().over(partition_by=PF.c.project_id, order_by=PF.c.year)).label("island")
+    years = _only(select(PF.c.project_id, PF.c.year, island), PF.c.project_id, ids).subquery("years")
+    return select(years.c.project_id, func.min(years.c.year).label("lo"), func.max(years.c.year).label("hi")) \
+        .group_by(years.c.project_id, years.c.island).subquery("runs")
+
+
+def _gaps(runs):
+    previous = func.lag(runs.c.hi).over(partition_by=runs.c.project_id, order_by=runs.c.lo).label("previous")
+    ordered = select(runs.c.project_id, runs.c.lo, previous).subquery("ordered")
+    return select(ordered.c.project_id, ordered.c.previous.label("lo"), ordered.c.lo.label("hi")) \
+        .where(ordered.c.previous.is_not(None)).subquery("gaps")
+
+
+def _cents(column):
+    return type_coerce(func.coalesce(func.sum(column), 0), BigInteger)
+
+
+def contributions(table, ids=None, sign: int = 1):
+    """SELECT of every cell the projects `ids` (None: all) contribute to `table`, times `sign`, in the
+    column order of `columns(table)`."""
+    p, fp = _projects(ids), _filter_priorities(ids)
+    members, yearly, group = _groups(table, ids)
+    keys = [fp.c.fp, p.c.region_id, p.c.status, p.c.synthetic]
+    flags = [p.c[name] for name in COUNTS[1:]]
+
+    def cell(source, project_id, group_of, kind, lo, hi, amounts, weight=1):
+        counts = [func.count() * (sign * weight), *(func.sum(f) * (sign * weight) for f in flags)]
+        statement = (select(*keys, *group_of, literal(kind, Integer), lo, hi, *counts,
+                            *((_cents(a) * sign) if a is not None else literal(0, BigInteger) for a in amounts))
+                     .select_from(source).join(p, p.c.id == project_id).join(fp, fp.c.project_id == project_id))
+        return statement.group_by(*keys, *group_of, *([lo, hi] if kind != KIND_ALL else []))
+
+    totals = select(yearly.c.project_id, *(yearly.c[g] for g in group),
+                    *(func.sum(yearly.c[a]).label(a) for a in AMOUNT_COLUMNS)).group_by(
+        yearly.c.project_id, *(yearly.c[g] for g in group)).subquery("t")
+    on = and_(totals.c.project_id == members.c.project_id, *(totals.c[g] == members.c[g] for g in group))
+    everyone = cell(members.outerjoin(totals, on), members.c.project_id, [members.c[g] for g in group], KIND_ALL,
+                    literal(0, Integer), literal(0, Integer), [totals.c[a] for a in AMOUNT_COLUMNS])
+    by_year = cell(yearly, yearly.c.project_id, [yearly.c[g] for g in group], KIND_YEAR, yearly.c.year,
+                   yearly.c.year, [yearly.c[a] for a in AMOUNT_COLUMNS])
+    runs = _runs(ids)
+    gaps = _gaps(runs)
+    parts = [everyone, by_year]
+    for source, kind, weight in ((runs, KIND_RUN, 1), (gaps, KIND_GAP, -1)):
+        joined = source.join(members, members.c.project_id == source.c.project_id)
+        parts.append(cell(joined, source.c.project_id, [members.c[g] for g in group], kind, source.c.lo,
+                          source.c.hi, [None] * len(AMOUNT_COLUMNS), weight))
+    return union_all(*parts)
+
+
+def columns(table) -> list[str]:
+    group = {RollupProject: [], RollupPriority: ["priority_id"], RollupOrganisation: ["role", "organisation_id"]}
+    return [*KEYS[:4], *group[table], *KEYS[4:], *COUNTS, *AMOUNT_COLUMNS]
+
+
+TABLES = (RollupProject, RollupPriority, RollupOrganisation)
+
+
+_upserts: dict = {}
+
+
+def _upsert(table):
+    """INSERT ... SELECT contributions(ids, sign) ... ON CONFLICT DO UPDATE SET m = m + excluded.m, built
+    once per table and engine (building these statements costs more than running them)."""
+    key = (table, dialect.name())
+    if key not in _upserts:
+        names = columns(table)
+        source = contributions(table, IDS, bindparam("sign", type_=Integer)).subquery()
+        key_count = len(names) - len(COUNTS) - len(AMOUNT_COLUMNS)
+        # WHERE: SQLite's upsert needs one after a SELECT; ORDER BY: every writer locks the cells in the same
+        # order, so concurrent writers cannot deadlock.
+        rows = select(*source.c).where(true()).order_by(*list(source.c)[:key_count])
+        _upserts[key] = dialect.upsert_increment(table.__table__, names[:key_count], names[key_count:], rows)
+    return _upserts[key]
+
+
+def move(ids, sign: int) -> None:
+    """Add (sign=+1) or remove (sign=-1) the projects' current contributions to every rollup cell."""
+    ids = sorted(set(ids))
+    if not ids:
+        return
+    step = len(ids) if dialect.is_postgresql() else dialect.SQLITE_IDS_PER_STATEMENT // 8
+    for start in range(0, len(ids), step):
+        for table in TABLES:
+            db.session.execute(_upsert(table), {"ids": ids[start:start + step], "sign": sign})
+
+
+def rebuild() -> None:
+    """Recompute every rollup from the stored figures (after raw loads, or a migration)."""
+    for table in TABLES:
+        db.session.execute(delete(table))
+        db.session.execute(insert(table.__table__).from_select(columns(table), contributions(table)))
+
+
+def differences() -> list[tuple]:
+    """Cells where the stored rollups differ from a fresh computation (always empty, or a bug)."""
+    out = []
+    for table in TABLES:
+        names = columns(table)
+        key_count = len(names) - len(COUNTS) - len(AMOUNT_COLUMNS)
+
+        def cells(rows):
+            found = {}
+            for row in rows:
+                values = tuple(int(v) for v in row[key_count:])
+                if any(values):
+                    key = tuple(row[:key_count])
+                    found[key] = tuple(a + b for a, b in zip(found.get(key, (0,) * len(values)), values))
+            return {k: v for k, v in found.items() if any(v)}
+
+        stored = cells(db.session.execute(select(*(table.__table__.c[n] for n in names))))
+        fresh = cells(db.session.execute(contributions(table)))
+        for key in set(stored) | set(fresh):
+            if stored.get(key) != fresh.get(key):
+                out.append((table.__tablename__, key, stored.get(key), fresh.get(key)))
+    return out
