@@ -138,3 +138,24 @@ def test_seed_puebla_process_lists_jamaica_as_observer():
     puebla = next(r for r in load("rcps.yaml")["rcps"] if r["code"] == "puebla-process")
     assert ["Jamaica", "JM"] in puebla["observers"]
     assert {code for _, code in puebla["observers"]} == {"AR", "CO", "EC", "JM", "PE"}
+
+
+def test_seed_ocam_secretariat_is_iom_as_endnote_7_states(doc003):
+    ocam = next(r for r in load("rcps.yaml")["rcps"] if r["code"] == "ocam")
+    assert ocam.get("secretariat"), "OCAM's secretariat is stated in 003 endnote 7"
+    assert ocam["secretariat"] == "IOM acts as the technical secretariat"
+    assert ("acts as the technical secretariat for the Central American Commission of Migration Directors (OCAM)"
+            in doc003)
+
+
+def test_seed_rcp_secretariats_are_named_in_003(doc003):
+    """Each sentence or bracketed part of a seeded secretariat occurs in 003 (the matrix splits them over lines)."""
+    lowered = doc003.lower()
+    for rcp in load("rcps.yaml")["rcps"]:
+        secretariat = rcp.get("secretariat")
+        if not secretariat or rcp["code"] == "ocam":  # OCAM's is assembled from endnote 7 (test above)
+            continue
+        for piece in re.split(r"\. |\(|\)", secretariat):
+            piece = piece.strip(" .")
+            if piece:
+                assert normalized(piece).lower() in lowered, (rcp["code"], piece)
