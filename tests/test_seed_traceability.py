@@ -159,3 +159,33 @@ def test_seed_rcp_secretariats_are_named_in_003(doc003):
             piece = piece.strip(" .")
             if piece:
                 assert normalized(piece).lower() in lowered, (rcp["code"], piece)
+
+
+ORGANISATION_TYPES = {"10", "11", "15", "21", "22", "23", "24", "30", "40", "60", "70", "80", "90"}
+# IATI organisation identifiers this project has vetted; any other organisation's identifier stays null.
+VETTED_IATI_IDENTIFIERS = {
+    "IOM": "XM-DAC-47066", "UNHCR": "XM-DAC-41121", "ILO": "XM-DAC-41302", "UNDP": "XM-DAC-41114",
+    "UNICEF": "XM-DAC-41122", "UNFPA": "XM-DAC-41119", "WB": "XM-DAC-44000",
+}
+ORGANISATION_KEYS = {"code", "name", "iati_identifier", "type", "country", "source", "judgement"}
+
+
+def test_seed_organisations_are_well_formed():
+    organisations = load("organisations.yaml")["organisations"]
+    codes = [o["code"] for o in organisations]
+    assert len(codes) == len(set(codes))
+    for org in organisations:
+        assert set(org) <= ORGANISATION_KEYS and ORGANISATION_KEYS - {"judgement"} <= set(org), org["code"]
+        assert re.fullmatch(r"[A-Z0-9-]{1,20}", org["code"]), org["code"]
+        assert org["type"] in ORGANISATION_TYPES, org["code"]
+        assert org["country"] is None or pycountry.countries.get(alpha_2=org["country"]), org["code"]
+        assert org["iati_identifier"] == VETTED_IATI_IDENTIFIERS.get(org["code"]), org["code"]
+        assert org["name"].strip() and org["source"].strip(), org["code"]
+
+
+def test_seed_organisation_names_and_quotations_appear_in_the_cited_document(docs):
+    for org in load("organisations.yaml")["organisations"]:
+        first_doc = re.search(r"(?<!\d)(00[0-4])(?!\d)", org["source"]).group(1)
+        assert appears(org["name"], docs[first_doc]), (org["code"], first_doc, org["name"])
+        assert quotations(org["source"]), f"{org['code']}: the source quotes nothing"
+        assert_quotations_hold(org["source"], docs, org["code"])
