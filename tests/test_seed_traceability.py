@@ -189,3 +189,38 @@ def test_seed_organisation_names_and_quotations_appear_in_the_cited_document(doc
         assert appears(org["name"], docs[first_doc]), (org["code"], first_doc, org["name"])
         assert quotations(org["source"]), f"{org['code']}: the source quotes nothing"
         assert_quotations_hold(org["source"], docs, org["code"])
+
+
+PARTICIPATION_ROLES = {"funding", "accountable", "extending", "implementing"}
+
+
+def test_seed_participations_name_known_organisations_in_iati_roles():
+    codes = {o["code"] for o in load("organisations.yaml")["organisations"]}
+    for project in load("projects.yaml")["projects"]:
+        participations = project["participating_organisations"]
+        assert participations, project["code"]
+        pairs = [(p["organisation"], p["role"]) for p in participations]
+        assert len(pairs) == len(set(pairs)), project["code"]
+        for participation in participations:
+            assert set(participation) <= {"organisation", "role", "source", "judgement"}, project["code"]
+            assert participation["organisation"] in codes, (project["code"], participation["organisation"])
+            assert participation["role"] in PARTICIPATION_ROLES, (project["code"], participation["role"])
+        assert ("IOM", "implementing") in pairs, project["code"]
+
+
+def test_seed_participations_quote_their_sources(docs):
+    for project in load("projects.yaml")["projects"]:
+        for participation in project["participating_organisations"]:
+            where = (project["code"], participation["organisation"])
+            assert quotations(participation["source"]), where
+            assert_quotations_hold(participation["source"], docs, where)
+
+
+def test_seed_funders_are_only_those_a_document_states(docs):
+    """No invented donors: a funding role quotes a document saying the work is financed or funded."""
+    funders = [(project["code"], p) for project in load("projects.yaml")["projects"]
+               for p in project["participating_organisations"] if p["role"] == "funding"]
+    assert [(code, p["organisation"]) for code, p in funders] == [("TCM-ANNEX-07", "EC")]
+    for code, participation in funders:
+        assert any(re.search(r"financ|fund", piece, re.I) for _, piece in quotations(participation["source"])), code
+        assert participation.get("judgement"), code
