@@ -4,8 +4,10 @@ import re
 import pytest
 import yaml
 
-from conftest import SEED_DOCS
+from conftest import SEED_DOCS, requires_seed_docs
 from portfolio.services.seed import SEEDS_DIR
+
+pytestmark = requires_seed_docs
 
 
 def normalized(text: str) -> str:
