@@ -145,6 +145,24 @@ def annex(app, _database_state):
 
 
 @pytest.fixture
+def stored_state(app, _database_state):
+    """For a costly fixture whose data does not vary: `stored_state("name", build)` runs build() the first
+    time, snapshots the database and, for later tests, restores that snapshot instead of building again.
+    Timestamps and ids are those of the first build."""
+
+    def use(name: str, build) -> None:
+        key = f"{_database_state}_{name}"
+        snapshots = app.extensions["test_snapshots"]
+        if key in snapshots:
+            snapshots.restore(key)
+        else:
+            build()
+            snapshots.take(key)
+
+    return use
+
+
+@pytest.fixture
 def in_app(app):
     """Run a function inside a fresh app context (and session), as the server would."""
 
