@@ -11,7 +11,7 @@ from portfolio.extensions import db
 from portfolio.models import AuditEvent, BudgetLine, Project
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def tokens(app):
     suffix = uuid.uuid4().hex[:6]
     out = {}

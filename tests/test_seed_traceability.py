@@ -8,7 +8,7 @@ import pycountry
 import pytest
 import yaml
 
-from conftest import SEED_DOCS
+from conftest import SEED_DOCS, requires_seed_docs
 from portfolio.services.seed import SEEDS_DIR
 
 DOC_FILES = {
@@ -18,6 +18,7 @@ DOC_FILES = {
     "003": "003_ff92d326d034ca55.txt",
     "004": "004_70b363f0d9836d88.txt",
 }
+pytestmark = requires_seed_docs
 
 
 def normalized(text: str) -> str:
