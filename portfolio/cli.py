@@ -100,11 +100,15 @@ def register(app: Flask) -> None:
     @rollup_group.command("rebuild")
     def rollups_rebuild():
         """Recompute every project's figures and the rollups from the base tables (after a migration)."""
-        from portfolio.services.maintenance import rebuild_derived
+        from portfolio.services.maintenance import mark_fresh, rebuild_derived
+        from portfolio.statistics.rollups import differences
 
         count = rebuild_derived()
+        if differences():
+            raise click.ClickException("The rebuilt rollups differ from the figures; nothing was committed.")
+        mark_fresh()
         db.session.commit()
-        click.echo(f"Figures of {count} projects and the rollups rebuilt.")
+        click.echo(f"Figures of {count} projects and the rollups rebuilt and verified.")
 
     app.cli.add_command(rollup_group)
 

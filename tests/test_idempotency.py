@@ -1,5 +1,6 @@
 """Idempotency-Key on POST, Stripe's semantics."""
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -49,20 +50,37 @@ def _fingerprint(client, body) -> str:
         return idempotency.fingerprint()
 
 
-def _claim(in_app, key, fingerprint, age=timedelta(0)):
+def _claim(in_app, key, fingerprint, age=timedelta(0)) -> int:
     """A key row as a request still running (or killed) would have left it."""
     def run():
         token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.name == "test-admin"))
-        db.session.add(IdempotencyKey(token_id=token_id, key=key, fingerprint=fingerprint,
-                                      created_at=utcnow() - age))
+        row = IdempotencyKey(token_id=token_id, key=key, fingerprint=fingerprint, created_at=utcnow() - age)
+        db.session.add(row)
         db.session.commit()
-    in_app(run)
+        return row.id
+    return in_app(run)
 
 
-def test_idempotency_key_in_progress_is_409(client, in_app):
+@contextmanager
+def _owner_alive(app, row_id: int):
+    """On PostgreSQL the request that owns a key holds an advisory lock on it for its whole transaction."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            yield
+            return
+        with db.engine.connect() as owner:
+            owner.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": row_id})
+            yield
+            owner.rollback()
+
+
+def test_idempotency_key_in_progress_is_409(app, client, in_app):
     body = project_body("P-1")
-    _claim(in_app, "busy", _fingerprint(client, body))
-    response = client.post("/api/v1/projects", json=body, headers={"Idempotency-Key": "busy"})
+    row_id = _claim(in_app, "busy", _fingerprint(client, body))
+    with _owner_alive(app, row_id):
+        response = client.post("/api/v1/projects", json=body, headers={"Idempotency-Key": "busy"})
     assert response.status_code == 409
     assert response.json["type"] == "/problems/idempotency-in-progress"
     assert "Retry-After" not in response.headers  # sent with 429 and 503 only

@@ -329,7 +329,7 @@ def downgrade():
     for name, extra, measures in (("rollup_projects", [], ("project_count", "unknown_count", "budget_usd")),
                                   ("rollup_priorities", ["priority_id"], ("project_count", "unknown_count", "budget_usd")),
                                   ("rollup_years", ["year"], ("project_count", "budget_usd"))):
-        op.create_table(name, *(sa.Column(c, sa.Integer(), nullable=False) for c in extra), *(k.copy() for k in keys),
+        op.create_table(name, *(sa.Column(c, sa.Integer(), nullable=False) for c in extra), *(sa.Column(k.name, k.type, nullable=False) for k in keys),
                         *(sa.Column(m, sa.BigInteger(), nullable=False) for m in measures),
                         sa.PrimaryKeyConstraint(*extra, *(k.name for k in keys), name=op.f(f"pk_{name}")))
     with op.batch_alter_table("budget_lines") as batch:

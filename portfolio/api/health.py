@@ -1,11 +1,11 @@
 from flask.views import MethodView
 from marshmallow import Schema, fields
-from sqlalchemy import text
 
 from portfolio.api.base import ApiBlueprint
 from portfolio.api.problems import ProblemError
 from portfolio.extensions import db
 from portfolio.observability import metrics_response
+from portfolio.services.maintenance import derived_state
 
 blp = ApiBlueprint("health", __name__, description="Liveness and readiness probes")
 
@@ -27,15 +27,18 @@ class Health(MethodView):
 class Ready(MethodView):
     @blp.doc(security=[])
     @blp.response(200, HealthSchema)
-    @blp.alt_response(503, description="The database is not reachable")
+    @blp.alt_response(503, description="The database is not reachable, or the figures are being rebuilt")
     def get(self):
-        """The database is reachable."""
+        """The database is reachable and the derived figures are fresh (not being rebuilt after an upgrade)."""
         try:
-            db.session.execute(text("SELECT 1"))
+            state = derived_state()
         except Exception:
             db.session.rollback()
             raise ProblemError(503, "The database is not reachable.", type_="service-unavailable",
                                headers={"Retry-After": "5"})
+        if state != "fresh":
+            raise ProblemError(503, "The figures are being rebuilt after an upgrade: run `flask rollups rebuild`.",
+                               type_="service-unavailable", headers={"Retry-After": "30"})
         return {"status": "ready"}
 
 

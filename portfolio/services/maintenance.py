@@ -35,3 +35,41 @@ def rebuild_derived() -> int:
             dialect.insert_rows(table, [row for d in derived.values() for row in d.figures[table]])
     rollups.rebuild()
     return len(ids)
+
+
+_known: dict[str, tuple[float, str]] = {}
+CACHE_SECONDS = 2.0
+
+
+def derived_state() -> str:
+    """"fresh", or "stale" after a migration changed how figures are derived (until `flask rollups rebuild`).
+    A worker re-reads it at most every CACHE_SECONDS: it changes once per upgrade."""
+    import time
+
+    from portfolio.models import DERIVED, MaintenanceFlag
+
+    key = str(db.engine.url)
+    cached = _known.get(key)
+    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    flag = db.session.get(MaintenanceFlag, DERIVED)
+    state = flag.value if flag is not None else "fresh"
+    _known[key] = (time.monotonic(), state)
+    return state
+
+
+def require_fresh() -> None:
+    from portfolio.errors import Unavailable
+
+    if derived_state() != "fresh":
+        raise Unavailable("The figures are being rebuilt after an upgrade (`flask rollups rebuild`); retry later.")
+
+
+def mark_fresh() -> None:
+    from portfolio.models import DERIVED, MaintenanceFlag
+    from portfolio.models.base import utcnow
+
+    flag = db.session.get(MaintenanceFlag, DERIVED) or MaintenanceFlag(name=DERIVED)
+    flag.value, flag.updated_at = "fresh", utcnow()
+    db.session.add(flag)
+    _known.clear()

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from portfolio.errors import Invalid, field_error
 from portfolio.money import allocate, round_percent, to_cents
+from portfolio.services.maintenance import require_fresh
 from portfolio.services.vocabulary import current
 from portfolio.statistics.dimensions import CROSS_TAB, DIMENSIONS, Dimension, role_of
 from portfolio.statistics.measures import cell
@@ -71,6 +72,7 @@ def shares(rows: list[dict], total: Decimal | None, additive: bool) -> None:
 
 
 def aggregate(key: str, args: dict, use_rollups: bool = True) -> dict:
+    require_fresh()
     dimension = DIMENSIONS[key]
     check_parameters(key, args)
     filters = filters_of(args)
@@ -97,6 +99,7 @@ def totals(args: dict, use_rollups: bool = True) -> dict:
 
 
 def region_priority(args: dict, use_rollups: bool = True) -> dict:
+    require_fresh()
     check_parameters(CROSS_TAB, args)
     filters = filters_of(args)
     regions, priorities = DIMENSIONS["region"], DIMENSIONS["priority"]
