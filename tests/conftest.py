@@ -100,7 +100,13 @@ def restore(app, name: str = "base") -> None:
     from portfolio import auth
     from portfolio.services import vocabulary
 
-    app.extensions["test_snapshots"].restore(name)
+    snapshots = app.extensions["test_snapshots"]
+    if isinstance(snapshots, SqliteSnapshots):
+        # Pooled connections a test left behind (threads, a transaction it never ended) must not see the file
+        # change under them: new connections after the copy.
+        with app.app_context():
+            db.engine.dispose()
+    snapshots.restore(name)
     vocabulary._cache.clear()
     auth._cache.clear()
 
