@@ -28,11 +28,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
-    from portfolio import cli, errors, hardening, models, observability  # noqa: F401  (models register tables)
+    from portfolio import cli, errors, hardening, models, observability, replicas  # noqa: F401  (models register tables)
     from portfolio.api import register_blueprints
     from portfolio.extensions import api, cors, db, migrate
 
     db.init_app(app)
+    replicas.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     api.init_app(app)
     cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},

@@ -6,6 +6,7 @@ from portfolio.api.base import ApiBlueprint
 from portfolio.errors import ProblemError
 from portfolio.extensions import db
 from portfolio.observability import metrics_response
+from portfolio.replicas import refresh_gauges
 
 blp = ApiBlueprint("health", __name__, description="Liveness and readiness probes")
 
@@ -44,5 +45,6 @@ class Metrics(MethodView):
     @blp.doc(security=[])
     @blp.response(200, description="Prometheus text exposition format", content_type="text/plain")
     def get(self):
-        """Prometheus metrics: request counts by endpoint and status, latency histograms."""
+        """Prometheus metrics: request counts by endpoint and status, latency histograms, replica lag."""
+        refresh_gauges()
         return metrics_response()
