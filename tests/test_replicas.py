@@ -282,6 +282,7 @@ def test_a_dead_replica_is_skipped_and_reads_fall_back_to_the_primary(servers, m
     reader = caller(routed, secret)
     response = reader.get("/api/v1/regions")
     assert response.status_code == 200 and served_by(response) == "primary"
+    assert reader.get("/readyz").status_code == 200  # readiness is the primary's
     replica = routed.extensions["replicas"].replicas[0]
     assert replica.up is False and replica.down_until > time.monotonic()
     started = time.perf_counter()

@@ -30,11 +30,11 @@ class Ready(MethodView):
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, description="The database is not reachable")
     def get(self):
-        """The database is reachable."""
+        """The database (the primary, even when reads go to replicas) is reachable."""
         try:
-            db.session.execute(text("SELECT 1"))
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
         except Exception:
-            db.session.rollback()
             raise ProblemError(503, "The database is not reachable.", type_="service-unavailable",
                                headers={"Retry-After": "5"})
         return {"status": "ready"}
