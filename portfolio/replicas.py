@@ -1,24 +1,16 @@
-"""Read-only requests on PostgreSQL streaming replicas, with read-your-writes (README, "Scale-out").
+"""GET/HEAD requests read from PostgreSQL streaming replicas, with read-your-writes (README, "Scale-out").
 
-Reads outgrow one server first (lists, aggregates, exports), so GET/HEAD requests may read from a
-replica named in DATABASE_REPLICA_URLS. Empty (or an SQLite primary): nothing here does anything.
-
-- Routing is a Session subclass overriding get_bind, not a second `db`: services keep calling
-  db.session and cannot tell where a read goes. Flask-SQLAlchemy's get_bind (bind keys) runs first;
-  only its default engine is swapped, so SQLALCHEMY_BINDS keep working.
-- Writes never go to a replica: a flush, an INSERT/UPDATE/DELETE, or any method but GET/HEAD uses the
-  primary, and after a flush the rest of that request stays there (its own uncommitted rows are only
-  on the primary). Token and idempotency-key tables are always read on the primary: a revoked or
-  brand-new token must not depend on replication lag.
-- The replica is chosen once per request, at its first routable statement, because the caller's
-  token is only known after the blueprints' auth hooks (which run after app-level before_request).
-  A replica is used when it answers (else it is skipped for REPLICA_RETRY_SECONDS), its lag is at
-  most REPLICA_MAX_LAG_SECONDS, and it has replayed the caller's last write (read-your-writes).
-- Last-write positions are recorded in after_request for every non-GET/HEAD request by a token,
-  whatever the view did and wherever it committed (session, engine connection, COPY): the hook does
-  not depend on the write path. They live in Redis when REPLICA_STATE_URL (or a redis://
-  RATELIMIT_STORAGE_URI) is set, so every host and worker sees them; otherwise in this process only,
-  which is correct for one process (one gunicorn worker), NOT for several workers or hosts.
+No DATABASE_REPLICA_URLS, or an SQLite primary: nothing here does anything. Why it is built this way:
+- A Session subclass overriding get_bind, so services keep using db.session. Flask-SQLAlchemy's own
+  get_bind (bind keys) runs first and only its default engine is swapped.
+- Writes never go to a replica: a flush or INSERT/UPDATE/DELETE pins the rest of the request to the
+  primary (its uncommitted rows are only there). Tokens and idempotency keys are always read on the
+  primary, so a new or revoked token never depends on replication lag.
+- The replica is chosen at the request's first routable statement, not in before_request: the caller's
+  token is only known after the blueprints' auth hooks, which run after the app's before_request.
+- Last-write positions are recorded in after_request for every non-GET/HEAD request by a token, not
+  where services commit, so any write path (session, engine connection, COPY) is covered. In Redis
+  they are shared by every worker and host; in process memory they hold for one process only.
 """
 import logging
 import random
@@ -137,6 +129,8 @@ class Router:
             state_url = config["RATELIMIT_STORAGE_URI"]
         # Token ids are per database: the key names it, so several databases can share one Redis.
         self.positions = RedisPositions(state_url, primary_url.database) if state_url else MemoryPositions()
+        if not state_url:
+            log.warning("read replicas without REPLICA_STATE_URL: read-your-writes holds within this process only")
 
     def choose(self, token_id: int | None) -> Replica | None:
         needed = None
