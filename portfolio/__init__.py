@@ -33,10 +33,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
-    from portfolio import api, cli, hardening, models, observability  # noqa: F401  (models register tables)
+    from portfolio import api, cli, hardening, models, observability, replicas  # noqa: F401  (models: tables)
     from portfolio.extensions import db, migrate
 
     db.init_app(app)
+    replicas.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     CORS(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}}, expose_headers=EXPOSED_HEADERS,
          max_age=600, always_send=False)

@@ -3,15 +3,19 @@ import os
 from pathlib import Path
 
 
+def _normalise(url: str) -> str:
+    # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants an explicit psycopg 3 driver.
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
 def _database_url(instance_path: str) -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
-        # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants an explicit psycopg 3 driver.
-        if url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url[len("postgres://"):]
-        elif url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        return url
+        return _normalise(url)
     return "sqlite:///" + str(Path(instance_path) / "portfolio.sqlite")
 
 
@@ -41,6 +45,16 @@ def load(instance_path: str) -> dict:
         "OPEN_READS": _flag("OPEN_READS"),
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # Read replicas (portfolio/replicas.py): GET/HEAD requests may read from these streaming replicas.
+        "DATABASE_REPLICA_URLS": [_normalise(url) for url in _csv("DATABASE_REPLICA_URLS")],
+        "REPLICA_MAX_LAG_SECONDS": float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5")),
+        "REPLICA_RETRY_SECONDS": float(os.environ.get("REPLICA_RETRY_SECONDS", "5")),
+        "REPLICA_CONNECT_TIMEOUT": int(os.environ.get("REPLICA_CONNECT_TIMEOUT", "2")),
+        # Where last-write positions live: Redis (shared by all hosts), else RATELIMIT_STORAGE_URI when it
+        # is redis://, else this process's memory (correct for one process only).
+        "REPLICA_STATE_URL": os.environ.get("REPLICA_STATE_URL", ""),
+        # X-Database: primary|replica on every response (tests, debugging); off by default.
+        "DATABASE_ROUTING_HEADER": _flag("DATABASE_ROUTING_HEADER"),
         "IDEMPOTENCY_TTL_HOURS": int(os.environ.get("IDEMPOTENCY_TTL_HOURS", "24")),
         "IDEMPOTENCY_LOCK_SECONDS": int(os.environ.get("IDEMPOTENCY_LOCK_SECONDS", "60")),
         # An amount sent without fx_rate takes the latest rate published at most this many days before its

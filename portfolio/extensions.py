@@ -4,8 +4,10 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
 from portfolio.models.base import Base
+from portfolio.replicas import RoutingSession
 
 # expire_on_commit=False: a response (and its ETag) describes the state this request's own write
 # produced; re-reading after commit could return a later writer's version under our ETag.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+# RoutingSession: GET/HEAD reads may go to a read replica (DATABASE_REPLICA_URLS; portfolio/replicas.py).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False, "class_": RoutingSession})
 migrate = Migrate()

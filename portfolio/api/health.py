@@ -1,10 +1,12 @@
 from flask.views import MethodView
 from marshmallow import Schema, fields
+from sqlalchemy import text
 
 from portfolio.api.base import ApiBlueprint
 from portfolio.api.problems import ProblemError
 from portfolio.extensions import db
 from portfolio.observability import metrics_response
+from portfolio.replicas import refresh_gauges
 from portfolio.services.maintenance import derived_state
 
 blp = ApiBlueprint("health", __name__, description="Liveness and readiness probes")
@@ -29,11 +31,13 @@ class Ready(MethodView):
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, description="The database is not reachable, or the figures are being rebuilt")
     def get(self):
-        """The database is reachable and the derived figures are fresh (not being rebuilt after an upgrade)."""
+        """The database (the primary, even when reads go to replicas) is reachable, and the derived figures are
+        fresh (not being rebuilt after an upgrade)."""
         try:
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
             state = derived_state()
         except Exception:
-            db.session.rollback()
             raise ProblemError(503, "The database is not reachable.", type_="service-unavailable",
                                headers={"Retry-After": "5"})
         if state != "fresh":
@@ -47,5 +51,6 @@ class Metrics(MethodView):
     @blp.doc(security=[])
     @blp.response(200, description="Prometheus text exposition format", content_type="text/plain")
     def get(self):
-        """Prometheus metrics: request counts by endpoint and status, latency histograms."""
+        """Prometheus metrics: request counts by endpoint and status, latency histograms, replica lag."""
+        refresh_gauges()
         return metrics_response()
