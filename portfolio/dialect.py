@@ -5,7 +5,7 @@ Measured fast paths (bench/README.md) stay PostgreSQL-only: COPY for many rows, 
 work is SQLAlchemy Core `executemany`, so column types (cents, UTC datetimes) are applied by the
 same TypeDecorators everywhere; on PostgreSQL the rows for COPY pass through the same bind processors.
 """
-from sqlalchemy import Table, any_, bindparam, delete, false, func, literal, literal_column, select, text, update
+from sqlalchemy import Table, Text, any_, bindparam, delete, false, func, literal, literal_column, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -150,21 +150,27 @@ def search_words(q: str) -> list[tuple[str, bool]]:
     return [(m.group(1), bool(m.group(2))) for m in re.finditer(r"([^\W_]+)(\*?)", plain)]
 
 
+def search_params(q: str) -> dict:
+    """The bound value of search(q): a tsquery (PostgreSQL) or an FTS5 MATCH expression (SQLite)."""
+    words = search_words(q)
+    if is_postgresql():
+        return {"f_q": " & ".join(f"'{w}'{':*' if prefix else ''}" for w, prefix in words)}
+    return {"f_q": " AND ".join(f'"{w}"{"*" if prefix else ""}' for w, prefix in words)}
+
+
 def search(q: str):
-    """A subquery (id, relevance) of the projects whose words include every word of `q`, best first by
-    ascending relevance. PostgreSQL: full-text search over a GIN index; SQLite: its FTS5 table."""
+    """A subquery (id, relevance) of the projects whose words include every word of `q` (bound as f_q, see
+    search_params), best first by ascending relevance. PostgreSQL: full-text search over a GIN index;
+    SQLite: its FTS5 table."""
     from portfolio.models import Project
 
-    words = search_words(q)
-    if not words:
+    if not search_words(q):
         return select(Project.id, literal(0).label("relevance")).where(false()).subquery("found")
     if is_postgresql():
-        query = " & ".join(f"'{w}'{':*' if prefix else ''}" for w, prefix in words)
         document = func.to_tsvector(literal_column("'simple'"), Project.search_text)
-        tsquery = func.to_tsquery(literal_column("'simple'"), query)
+        tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("f_q", type_=Text()))
         return (select(Project.id, (-func.ts_rank(document, tsquery)).label("relevance"))
                 .where(document.op("@@")(tsquery)).subquery("found"))
-    match = " AND ".join(f'"{w}"{"*" if prefix else ""}' for w, prefix in words)
     return (select(literal_column("rowid").label("id"), literal_column("rank").label("relevance"))
-            .select_from(text("projects_fts")).where(text("projects_fts MATCH :match").bindparams(match=match))
+            .select_from(text("projects_fts")).where(text("projects_fts MATCH :f_q"))
             .subquery("found"))

@@ -160,7 +160,7 @@ def test_export_budget_lines_csv_has_every_line_with_exact_amounts(client):
         ("E-2", "99999999999.990", "99999999999.99", "")]
     assert rows[0]["donor"] == "DONOR-C"
     filtered = client.get("/api/v1/exports/budget-lines?region=americas").get_data(as_text=True)
-    assert filtered.count("\r\n") == 2
+    assert filtered.count("\n") == 2
 
 
 def test_export_needs_finance_rights(app, client):

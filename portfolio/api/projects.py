@@ -12,6 +12,7 @@ from portfolio.services import projects, queries
 from portfolio.services import state as states
 from portfolio.services.project_view import present
 from portfolio.services.vocabulary import current
+from portfolio.statistics.aggregates import project_count
 
 blp = ApiBlueprint("projects", __name__, url_prefix="/api/v1", description="TCM projects")
 protect(blp, {"GET": "read", "POST": "create", "PATCH": "edit", "PUT": "edit", "DELETE": "delete"})
@@ -38,7 +39,7 @@ class Projects(MethodView):
             ids, g.cursor_links = queries.keyset_ids(args, args["cursor"], pagination_parameters.page_size)
         else:
             ids = queries.page_ids(args, pagination_parameters.page, pagination_parameters.page_size)
-        pagination_parameters.item_count = queries.count(args)
+        pagination_parameters.item_count = project_count(args)
         return shown(ids)
 
     @blp.etag

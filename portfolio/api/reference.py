@@ -6,7 +6,7 @@ from sqlalchemy import select
 from portfolio.api.base import ApiBlueprint
 from portfolio.auth import protect
 from portfolio.extensions import db
-from portfolio.models import ActivityType, ExchangeRate, Priority, Region
+from portfolio.models import ExchangeRate
 from portfolio.schemas.fields import DecimalString
 from portfolio.schemas.reference import (
     ActivityTypeSchema,
@@ -36,7 +36,7 @@ class Regions(MethodView):
     @blp.response(200, RegionSchema(many=True))
     def get(self):
         """The four IOM geographic regions of 2003."""
-        return reference.list_ordered(Region)
+        return reference.terms("regions")
 
 
 @blp.route("/priorities")
@@ -44,7 +44,7 @@ class Priorities(MethodView):
     @blp.response(200, PrioritySchema(many=True))
     def get(self):
         """The five priorities of §13."""
-        return reference.list_ordered(Priority)
+        return reference.terms("priorities")
 
 
 @blp.route("/activity-types")
@@ -52,7 +52,7 @@ class ActivityTypes(MethodView):
     @blp.response(200, ActivityTypeSchema(many=True))
     def get(self):
         """The eight common TCM activity types of §14."""
-        return reference.list_ordered(ActivityType)
+        return reference.terms("activity_types")
 
 
 @blp.route("/countries")

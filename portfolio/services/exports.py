@@ -1,52 +1,39 @@
-"""Every budget line or transaction as CSV, streamed: rows come from a server-side cursor in batches and
-are written as they arrive, so memory stays flat however many there are. Text cells that a spreadsheet
-could read as a formula are neutralised (statistics/renderers.neutralise)."""
+"""Every budget line or transaction as CSV, streamed in constant memory, whatever the number of rows.
+
+PostgreSQL writes the CSV itself (COPY ... TO STDOUT, its output passed on as it arrives); SQLite rows come
+from a cursor in batches and are written by csv.writer. Both follow one column layout: exact decimals from
+integer minor units (never a float), organisations by code, and every free text that a spreadsheet could
+read as a formula neutralised (statistics/renderers.neutralise), so both engines give the same file."""
 import csv
 import io
-from datetime import date
 
-from sqlalchemy import BigInteger, select, type_coerce
+from sqlalchemy import BigInteger, Date, String, bindparam, case, cast, func, literal, select, type_coerce
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import aliased
 
+from portfolio import dialect
 from portfolio.extensions import db
-from portfolio.models import BudgetLine, Project, Transaction
-from portfolio.services.queries import project_filters
-from portfolio.services.vocabulary import current
-from portfolio.statistics.renderers import neutralise
+from portfolio.models import BudgetLine, Organisation, Project, Transaction
+from portfolio.services.queries import filter_params, project_filters
+from portfolio.statistics.renderers import FORMULA_START, neutralise
 
 BATCH = 5000
-
-
-def _scaled(value, places: int) -> str:
-    """Integer minor units to an exact decimal string, without going through float."""
-    if value is None:
-        return ""
-    whole, fraction = divmod(int(value), 10 ** places)
-    return f"{whole}.{fraction:0{places}d}"
-
-
-def _raw(column):
-    return type_coerce(column, BigInteger)
-
-
+# (column name, attribute, kind): kinds are int, text (codes: cannot start like a formula), free (any text:
+# neutralised), date, scaled:N (integer units of 10^-N), bool, organisation (its code)
 LAYOUTS = {
     "budget-lines": (BudgetLine, "period_start", [
-        ("line_id", BudgetLine.id, str), ("period_start", BudgetLine.period_start, str),
-        ("period_end", BudgetLine.period_end, str), ("amount", _raw(BudgetLine.amount), lambda v: _scaled(v, 3)),
-        ("currency", BudgetLine.currency, str), ("fx_rate", _raw(BudgetLine.fx_rate), lambda v: _scaled(v, 10)),
-        ("fx_value_date", BudgetLine.fx_value_date, str), ("fx_rate_id", BudgetLine.fx_rate_id, str),
-        ("usd_amount", _raw(BudgetLine.usd_amount), lambda v: _scaled(v, 2)),
-        ("donor", BudgetLine.donor_organisation_id, "organisation"), ("type", BudgetLine.type, str),
-        ("status", BudgetLine.status, str), ("current", BudgetLine.current, lambda v: "true" if v else "false")]),
+        ("line_id", "id", "int"), ("period_start", "period_start", "date"), ("period_end", "period_end", "date"),
+        ("amount", "amount", "scaled:3"), ("currency", "currency", "text"), ("fx_rate", "fx_rate", "scaled:10"),
+        ("fx_value_date", "fx_value_date", "date"), ("fx_rate_id", "fx_rate_id", "int"),
+        ("usd_amount", "usd_amount", "scaled:2"), ("donor", "donor_organisation_id", "organisation"),
+        ("type", "type", "text"), ("status", "status", "text"), ("current", "current", "bool")]),
     "transactions": (Transaction, "date", [
-        ("transaction_id", Transaction.id, str), ("reference", Transaction.reference, neutralise),
-        ("type", Transaction.type, str), ("date", Transaction.date, str),
-        ("amount", _raw(Transaction.amount), lambda v: _scaled(v, 3)), ("currency", Transaction.currency, str),
-        ("fx_rate", _raw(Transaction.fx_rate), lambda v: _scaled(v, 10)),
-        ("fx_value_date", Transaction.fx_value_date, str), ("fx_rate_id", Transaction.fx_rate_id, str),
-        ("usd_amount", _raw(Transaction.usd_amount), lambda v: _scaled(v, 2)),
-        ("provider", Transaction.provider_organisation_id, "organisation"),
-        ("receiver", Transaction.receiver_organisation_id, "organisation"),
-        ("description", Transaction.description, neutralise)]),
+        ("transaction_id", "id", "int"), ("reference", "reference", "text"), ("type", "type", "text"),
+        ("date", "date", "date"), ("amount", "amount", "scaled:3"), ("currency", "currency", "text"),
+        ("fx_rate", "fx_rate", "scaled:10"), ("fx_value_date", "fx_value_date", "date"),
+        ("fx_rate_id", "fx_rate_id", "int"), ("usd_amount", "usd_amount", "scaled:2"),
+        ("provider", "provider_organisation_id", "organisation"),
+        ("receiver", "receiver_organisation_id", "organisation"), ("description", "description", "free")]),
 }
 
 
@@ -54,32 +41,92 @@ def header(kind: str) -> list[str]:
     return ["project_code", *(name for name, _, _ in LAYOUTS[kind][2]), "synthetic"]
 
 
-def rows(kind: str, args: dict):
+def _scaled(value, places: int) -> str:
+    """Integer minor units to an exact decimal string, without going through float."""
+    whole, fraction = divmod(int(value), 10 ** places)
+    return f"{whole}.{fraction:0{places}d}"
+
+
+def _python(kind: str):
+    if kind.startswith("scaled:"):
+        places = int(kind.split(":")[1])
+        return lambda v: _scaled(v, places)
+    return {"bool": lambda v: "true" if v else "false", "free": lambda v: neutralise(str(v))}.get(kind, str)
+
+
+def _sql(kind: str, column, organisations: dict):
+    """The same cell, formatted by PostgreSQL (as text; NULL stays NULL, written as an empty cell)."""
+    if kind.startswith("scaled:"):
+        places = int(kind.split(":")[1])
+        return cast(cast(type_coerce(column, BigInteger), postgresql.NUMERIC) / 10 ** places,
+                    postgresql.NUMERIC(30, places))
+    if kind == "bool":
+        return case((column, "true"), else_="false")
+    if kind == "date":
+        return func.to_char(column, "YYYY-MM-DD")
+    if kind == "organisation":
+        return organisations[column.key].code
+    if kind == "free":
+        return case((func.substr(column, 1, 1).in_(FORMULA_START), literal("'") + column), else_=column)
+    return cast(column, String)
+
+
+def _statement(kind: str, args: dict, formatted: bool):
     model, date_column, columns = LAYOUTS[kind]
     when = getattr(model, date_column)
     clauses = project_filters(args, years="none")
     if args.get("year_from"):
-        clauses.append(when >= date(args["year_from"], 1, 1))
+        clauses.append(when >= bindparam("f_from_date", type_=Date))
     if args.get("year_to"):
-        clauses.append(when <= date(args["year_to"], 12, 31))
-    statement = (select(Project.code, *(c for _, c, _ in columns), Project.synthetic)
-                 .join(Project, Project.id == model.project_id).where(*clauses).order_by(model.id))
-    return db.session.execute(statement.execution_options(yield_per=BATCH)).partitions()
+        clauses.append(when <= bindparam("f_to_date", type_=Date))
+    if formatted:
+        organisations = {attr: aliased(Organisation) for _, attr, k in columns if k == "organisation"}
+        cells = [_sql(k, getattr(model, attr), organisations).label(name) for name, attr, k in columns]
+        statement = select(Project.code, *cells, case((Project.synthetic, "true"), else_="false"))
+        for attr, alias in organisations.items():
+            statement = statement.outerjoin(alias, alias.id == getattr(model, attr))
+    else:
+        statement = select(Project.code, *(type_coerce(getattr(model, attr), BigInteger) if k.startswith("scaled")
+                                           else getattr(model, attr) for _, attr, k in columns), Project.synthetic)
+    return (statement.join_from(model, Project, Project.id == model.project_id).where(*clauses)
+            .order_by(model.id))
 
 
 def stream_csv(kind: str, args: dict):
+    if dialect.is_postgresql():
+        yield from _copy(kind, args)
+    else:
+        yield from _write(kind, args)
+
+
+def _copy(kind: str, args: dict):
+    statement = _statement(kind, args, formatted=True).params(filter_params(args))
+    connection = db.session.connection()
+    query = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    with connection.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+            yield (",".join(header(kind)) + "\n").encode()
+            for block in copy:
+                yield bytes(block)
+
+
+def _write(kind: str, args: dict):
+    from portfolio.services.vocabulary import current
+
     organisations = {term.id: term.code for term in current().organisations.values()}
-    formats = [(lambda v, f=f: "" if v is None else (organisations.get(v, "") if f == "organisation" else f(v)))
-               for _, _, f in LAYOUTS[kind][2]]
+    formats = [(lambda v: organisations.get(v, "")) if k == "organisation" else _python(k)
+               for _, _, k in LAYOUTS[kind][2]]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header(kind))
-    for partition in rows(kind, args):
+    rows = db.session.execute(_statement(kind, args, formatted=False).execution_options(yield_per=BATCH),
+                              filter_params(args))
+    for partition in rows.partitions():
         for code, *values, synthetic in partition:
-            writer.writerow([neutralise(code), *(f(v) for f, v in zip(formats, values)),
+            writer.writerow([code, *("" if v is None else f(v) for f, v in zip(formats, values)),
                              "true" if synthetic else "false"])
         yield buffer.getvalue().encode("utf-8")
         buffer.seek(0)
         buffer.truncate()
-    if buffer.tell():
+    if buffer.tell():  # no row at all: the header alone
         yield buffer.getvalue().encode("utf-8")

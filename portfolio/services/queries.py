@@ -2,7 +2,7 @@
 pages. Filter values arrive validated: every code exists (the schemas refuse unknown codes)."""
 from datetime import date
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Boolean, Date, Integer, String, and_, bindparam, exists, func, literal, or_, select
 
 from portfolio import dialect
 from portfolio.extensions import db
@@ -28,67 +28,97 @@ def rcp_links(rcp_id, link: str = "any", project_id=Project.id):
     return {"stated": stated, "derived": derived, "any": or_(stated, derived)}[link]
 
 
-def organisation_filter(args: dict):
+def _param(name: str, type_=Integer):
+    return bindparam(f"f_{name}", type_=type_)
+
+
+def filter_shape(args: dict, years: str = "dates") -> tuple:
+    """What decides the filter's SQL (not the values): statements built for one shape are reused."""
+    given = tuple(sorted(k for k in FILTER_NAMES if args.get(k) is not None))
+    words = bool(dialect.search_words(args["q"])) if args.get("q") else None
+    return given, args.get("rcp_link") or "any", args.get("organisation_role"), years, words
+
+
+def filter_params(args: dict) -> dict:
+    """The values of the filter's bound parameters."""
+    vocab = current()
+    params: dict = {}
+    for name, kind in (("region", "regions"), ("priority", "priorities"), ("rcp", "rcps"),
+                       ("activity_type", "activity_types")):
+        if args.get(name):
+            params[f"f_{name}"] = getattr(vocab, kind)[args[name]].id
     code = args.get("donor") or args.get("organisation")
-    if not code:
-        return None
-    role = "funding" if args.get("donor") else args.get("organisation_role")
-    clauses = [ProjectOrganisation.project_id == Project.id,
-               ProjectOrganisation.organisation_id == current().organisations[code].id]
-    if role:
-        clauses.append(ProjectOrganisation.role == role)
-    return exists().where(*clauses)
+    if code:
+        params["f_organisation"] = vocab.organisations[code].id
+    for name in ("country", "status", "updated_since", "post_emergency", "synthetic", "year_from", "year_to",
+                 "organisation_role"):
+        if args.get(name) is not None:
+            params[f"f_{name}"] = args[name]
+    if args.get("year_from"):
+        params["f_from_date"] = date(args["year_from"], 1, 1)
+    if args.get("year_to"):
+        params["f_to_date"] = date(args["year_to"], 12, 31)
+    if args.get("q"):
+        params.update(dialect.search_params(args["q"]))
+    return params
+
+
+FILTER_NAMES = ("region", "priority", "country", "rcp", "activity_type", "organisation", "donor", "organisation_role",
+                "status", "post_emergency", "synthetic", "year_from", "year_to", "q", "updated_since")
 
 
 def project_filters(args: dict, *, years: str = "dates") -> list:
-    """WHERE clauses over `projects`. `years`: "dates" (the list: active in the range by start and end
-    dates) or "money" (aggregates: having money in the range), or "none" (the caller applies it)."""
-    vocab = current()
+    """WHERE clauses over `projects`, their values as bound parameters (filter_params). `years`: "dates"
+    (the list: active in the range by start and end dates), "money" (aggregates: having money in the
+    range), or "none" (the caller applies it)."""
     clauses = []
     if args.get("region"):
-        clauses.append(Project.region_id == vocab.regions[args["region"]].id)
+        clauses.append(Project.region_id == _param("region"))
     if args.get("priority"):
         clauses.append(exists().where(ProjectPriority.project_id == Project.id,
-                                      ProjectPriority.priority_id == vocab.priorities[args["priority"]].id))
+                                      ProjectPriority.priority_id == _param("priority")))
     if args.get("country"):
         clauses.append(exists().where(ProjectCountry.project_id == Project.id,
-                                      ProjectCountry.country_code == args["country"]))
+                                      ProjectCountry.country_code == _param("country", String)))
     if args.get("rcp"):
-        clauses.append(rcp_links(vocab.rcps[args["rcp"]].id, args.get("rcp_link") or "any"))
+        clauses.append(rcp_links(_param("rcp"), args.get("rcp_link") or "any"))
     if args.get("activity_type"):
         clauses.append(exists().where(ProjectActivityType.project_id == Project.id,
-                                      ProjectActivityType.activity_type_id ==
-                                      vocab.activity_types[args["activity_type"]].id))
-    organisation = organisation_filter(args)
-    if organisation is not None:
-        clauses.append(organisation)
+                                      ProjectActivityType.activity_type_id == _param("activity_type")))
+    if args.get("donor") or args.get("organisation"):
+        role = "funding" if args.get("donor") else args.get("organisation_role")
+        clauses.append(exists().where(ProjectOrganisation.project_id == Project.id,
+                                      ProjectOrganisation.organisation_id == _param("organisation"),
+                                      *([ProjectOrganisation.role == (literal(role) if args.get("donor") else
+                                                                      _param("organisation_role", String))]
+                                        if role else [])))
     if args.get("status"):
-        clauses.append(Project.status == args["status"])
+        clauses.append(Project.status == _param("status", String))
     for flag in ("post_emergency", "synthetic"):
         if args.get(flag) is not None:
-            clauses.append(getattr(Project, flag).is_(args[flag]))
+            clauses.append(getattr(Project, flag) == _param(flag, Boolean))
     if years == "dates":
         if args.get("year_from"):
             clauses.append(and_(Project.start_date.is_not(None),
-                                or_(Project.end_date.is_(None), Project.end_date >= date(args["year_from"], 1, 1))))
+                                or_(Project.end_date.is_(None), Project.end_date >= _param("from_date", Date))))
         if args.get("year_to"):
-            clauses.append(and_(Project.start_date.is_not(None), Project.start_date <= date(args["year_to"], 12, 31)))
+            clauses.append(and_(Project.start_date.is_not(None), Project.start_date <= _param("to_date", Date)))
     elif years == "money" and (args.get("year_from") or args.get("year_to")):
         clauses.append(exists().where(ProjectFigure.project_id == Project.id, *year_range(ProjectFigure.year, args)))
     if args.get("q"):
         found = dialect.search(args["q"])
         clauses.append(Project.id.in_(select(found.c.id)))
     if args.get("updated_since"):
-        clauses.append(Project.updated_at >= args["updated_since"])
+        clauses.append(Project.updated_at >= bindparam("f_updated_since", type_=Project.updated_at.type))
     return clauses
 
 
 def year_range(column, args: dict) -> list:
     clauses = []
     if args.get("year_from"):
-        clauses.append(column >= args["year_from"])
+        clauses.append(column >= _param("year_from"))
     if args.get("year_to"):
-        clauses.append(column <= args["year_to"])
+        clauses.append(column <= _param("year_to"))
     return clauses
 
 
@@ -101,13 +131,13 @@ def _ordered(statement, args: dict, reverse: bool = False):
 
 
 def count(args: dict) -> int:
-    return db.session.scalar(select(func.count(Project.id)).where(*project_filters(args)))
+    return db.session.scalar(select(func.count(Project.id)).where(*project_filters(args)), filter_params(args))
 
 
 def page_ids(args: dict, page: int, page_size: int) -> list[int]:
     """Ids of one page by offset, sorted by (key, id); unknown budgets and dates last."""
     statement = _ordered(select(Project.id).where(*project_filters(args)), args)
-    return list(db.session.scalars(statement.offset((page - 1) * page_size).limit(page_size)))
+    return list(db.session.scalars(statement.offset((page - 1) * page_size).limit(page_size), filter_params(args)))
 
 
 def keyset_ids(args: dict, cursor: str, page_size: int) -> tuple[list[int], dict]:
@@ -119,7 +149,8 @@ def keyset_ids(args: dict, cursor: str, page_size: int) -> tuple[list[int], dict
     if direction in ("next", "prev"):
         statement = statement.where(keyset.after(sort, value, project_id, backwards))
     # One row more than the page tells whether there is a page beyond it.
-    rows = list(db.session.execute(statement.order_by(*keyset.order(sort, reverse=backwards)).limit(page_size + 1)))
+    rows = list(db.session.execute(statement.order_by(*keyset.order(sort, reverse=backwards)).limit(page_size + 1),
+                                   filter_params(args)))
     more = len(rows) > page_size
     rows = rows[:page_size]
     if backwards:

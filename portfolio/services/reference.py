@@ -5,10 +5,12 @@ from sqlalchemy.orm import selectinload
 from portfolio.errors import NotFound
 from portfolio.extensions import db
 from portfolio.models import Country, Rcp, RcpMember
+from portfolio.services.vocabulary import current
 
 
-def list_ordered(model):
-    return db.session.scalars(select(model).order_by(model.position, model.id)).all()
+def terms(kind: str) -> list:
+    """A vocabulary in its documents' order, from the worker's cache (seed changes seen within a second)."""
+    return list(getattr(current(), kind).values())
 
 
 def list_countries(historic: bool | None = None, q: str | None = None):

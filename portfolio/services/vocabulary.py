@@ -23,6 +23,7 @@ class Term:
     code: str
     name: str
     position: int
+    source: str | None = None
 
 
 @dataclass
@@ -44,8 +45,8 @@ class Vocabulary:
     def load(cls) -> "Vocabulary":
         def terms(model, label="name", order=None):
             order = order if order is not None else model.position
-            return {row.code: Term(row.id, row.code, getattr(row, label), getattr(row, "position", row.id))
-                    for row in db.session.scalars(select(model).order_by(order, model.id))}
+            return {row.code: Term(row.id, row.code, getattr(row, label), getattr(row, "position", row.id),
+                                   row.source) for row in db.session.scalars(select(model).order_by(order, model.id))}
 
         vocab = cls(regions=terms(Region), priorities=terms(Priority), activity_types=terms(ActivityType),
                     rcps=terms(Rcp, "short_name"), organisations=terms(Organisation, order=Organisation.id),

@@ -8,7 +8,9 @@ from portfolio.services.maintenance import require_fresh
 from portfolio.services.vocabulary import current
 from portfolio.statistics.dimensions import CROSS_TAB, DIMENSIONS, Dimension, role_of
 from portfolio.statistics.measures import cell
-from portfolio.statistics.readers import fetch, reader
+from portfolio.services import queries
+from portfolio import dialect
+from portfolio.statistics.readers import RollupReader, plan, reader, run
 
 NOT_FILTERS = {"format"}
 
@@ -71,13 +73,28 @@ def shares(rows: list[dict], total: Decimal | None, additive: bool) -> None:
             row["share_percent"] = round_percent(row["budget_usd"] * 100 / total)
 
 
+_plans: dict = {}
+
+
+def compute(source, question: str, build) -> dict:
+    """Run the answer's plan, built once per shape of question (which filters, which reader, which engine:
+    never the values, which are bound parameters)."""
+    key = (question, type(source).__name__, getattr(source, "shared", None), dialect.name(),
+           queries.filter_shape(source.args, "money"), role_of(DIMENSIONS["organisation"], source.args),
+           source.args.get("budget_status") is not None)
+    found = _plans.get(key)
+    if found is None:
+        found = _plans[key] = plan(build())
+    return run(found, source.params())
+
+
 def aggregate(key: str, args: dict, use_rollups: bool = True) -> dict:
     require_fresh()
     dimension = DIMENSIONS[key]
     check_parameters(key, args)
     filters = filters_of(args)
     source = reader(filters, dimension, use_rollups)
-    found = fetch(source.grouped(dimension) + source.totals())
+    found = compute(source, key, lambda: source.grouped(dimension) + source.totals())
     rows = _rows(dimension, found, filters)
     total = cell(found["total"].get(()), filters.get("budget_status"))
     shares(rows, total["budget_usd"], dimension.additive)
@@ -93,9 +110,24 @@ def _echo(filters: dict) -> dict:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in filters.items()}
 
 
+LIST_FILTERS_IN_ROLLUPS = {"region", "priority", "status", "synthetic"}
+
+
+def project_count(args: dict) -> int:
+    """How many projects the list's filters match. The rollups hold it exactly for the filters they are keyed
+    by, so an unfiltered list of 100,000 projects costs what one of 2,000 does; other filters count the
+    matching rows (a cost that grows with the matches, not with the portfolio)."""
+    filters = {k: v for k, v in args.items() if v is not None and k not in ("sort", "cursor")}
+    if set(filters) <= LIST_FILTERS_IN_ROLLUPS:
+        source = RollupReader(filters)
+        return int(compute(source, "totals", source.totals)["total"].get((), (0,))[0])
+    return queries.count(args)
+
+
 def totals(args: dict, use_rollups: bool = True) -> dict:
     filters = filters_of(args)
-    return cell(fetch(reader(filters, None, use_rollups).totals())["total"].get(()), filters.get("budget_status"))
+    source = reader(filters, None, use_rollups)
+    return cell(compute(source, "totals", source.totals)["total"].get(()), filters.get("budget_status"))
 
 
 def region_priority(args: dict, use_rollups: bool = True) -> dict:
@@ -104,9 +136,9 @@ def region_priority(args: dict, use_rollups: bool = True) -> dict:
     filters = filters_of(args)
     regions, priorities = DIMENSIONS["region"], DIMENSIONS["priority"]
     source = reader(filters, priorities, use_rollups)
-    parts = source.cells() + source.totals() + [(f"region:{n}", p) for n, p in source.grouped(regions)] + \
-        [(f"priority:{n}", p) for n, p in source.grouped(priorities)]
-    found = fetch(parts)
+    found = compute(source, CROSS_TAB, lambda: source.cells() + source.totals() + [
+        (f"region:{n}", p) for n, p in source.grouped(regions)] + [
+        (f"priority:{n}", p) for n, p in source.grouped(priorities)])
     margins = {d.key: {row["key"]: row for row in _rows(d, {n.split(":", 1)[1]: v for n, v in found.items()
                                                             if n.startswith(d.key + ":")}, filters)}
                for d in (regions, priorities)}

@@ -3,7 +3,8 @@ filters and dimensions they are keyed by). Both return `Part`s whose rows are a 
 values in VALUE_COLUMNS order; `fetch` runs every part of an answer in one statement."""
 from typing import NamedTuple
 
-from sqlalchemy import Select, and_, case, exists, func, literal, literal_column, null, or_, select, union, union_all
+from sqlalchemy import (Boolean, Integer, Select, String, and_, bindparam, case, exists, func, literal, literal_column,
+                        null, or_, select, union, union_all)
 
 from portfolio.extensions import db
 from portfolio.measures import AMOUNT_COLUMNS, COUNT_COLUMNS
@@ -23,7 +24,7 @@ from portfolio.models import (
     RollupProject,
 )
 from portfolio.models.rollup import KIND_ALL, KIND_GAP, KIND_RUN, KIND_YEAR
-from portfolio.services.queries import project_filters, year_range
+from portfolio.services.queries import filter_params, project_filters, year_range
 from portfolio.services.vocabulary import current
 from portfolio.statistics.dimensions import ROLLUP_FILTERS, Dimension, role_of
 from portfolio.statistics.measures import add
@@ -36,10 +37,17 @@ class Part(NamedTuple):
     keys: int
 
 
-def fetch(parts: list[tuple[str, Part]]) -> dict:
-    """Every part in one statement (UNION ALL, each row tagged with its part), so a shared filter (the
-    `matching` CTE) is evaluated once. Parts sharing a name are added up: {name: {key: values}}; a part
-    without keys gives {(): values}."""
+class Plan(NamedTuple):
+    """Every part of an answer as one statement (UNION ALL, each row tagged with its part), so a shared filter
+    (the `matching` CTE) is evaluated once; its values are bound parameters, so a plan is built once per
+    shape of question (statistics/aggregates.py caches them) and run with each question's values."""
+
+    statement: object
+    parts: list  # [(name, keys)]
+    width: int
+
+
+def plan(parts: list[tuple[str, Part]]) -> Plan:
     width = max(part.keys for _, part in parts)
     members = []
     for tag, (_, part) in enumerate(parts):
@@ -48,10 +56,16 @@ def fetch(parts: list[tuple[str, Part]]) -> dict:
         members.append(select(literal_column(str(tag)).label("part"),
                               *(key.label(f"key{i}") for i, key in enumerate(keys)), *columns[part.keys:]))
     statement = members[0] if len(members) == 1 else union_all(*members)
-    found: dict = {name: {} for name, _ in parts}
-    for row in db.session.execute(statement):
-        name, part = parts[row[0]]
-        key = row[1] if part.keys == 1 else tuple(row[1:1 + part.keys])
+    return Plan(statement, [(name, part.keys) for name, part in parts], width)
+
+
+def run(plan_: Plan, params: dict) -> dict:
+    """{name: {key: values}}; parts sharing a name are added up; a part without keys gives {(): values}."""
+    found: dict = {name: {} for name, _ in plan_.parts}
+    width = plan_.width
+    for row in db.session.execute(plan_.statement, params):
+        name, keys = plan_.parts[row[0]]
+        key = row[1] if keys == 1 else tuple(row[1:1 + keys])
         found[name][key] = add(found[name].get(key), tuple(int(v or 0) for v in row[1 + width:]))
     return found
 
@@ -70,7 +84,7 @@ class BaseReader:
 
     def __init__(self, args: dict, shared: bool = True):
         self.args = args
-        self.years = year_range(ProjectFigure.year, args)
+        self.shared = shared
         flags = {"project_count": literal(1), "unknown_budget": case((Project.budget_usd.is_(None), 1), else_=0),
                  "unknown_original": case((Project.original_budget_usd.is_(None), 1), else_=0),
                  "unknown_actuals": case((Project.actuals_known, 0), else_=1),
@@ -167,6 +181,10 @@ class BaseReader:
                 ("cells", self._money([s.c.region_id, ppf.c.priority_id], ppf))]
 
 
+    def params(self) -> dict:
+        return filter_params(self.args)
+
+
 class RollupReader:
     """The same answers from the rollup cells (see models/rollup.py)."""
 
@@ -175,6 +193,17 @@ class RollupReader:
         self.low = args.get("year_from")
         self.high = args.get("year_to")
 
+    def params(self) -> dict:
+        vocab, args = current(), self.args
+        params = {"r_priority": vocab.priorities[args["priority"]].id if args.get("priority") else 0,
+                  "r_low": self.low or 0, "r_high": self.high or 9999}
+        if args.get("region"):
+            params["r_region"] = vocab.regions[args["region"]].id
+        for name in ("status", "synthetic"):
+            if args.get(name) is not None:
+                params[f"r_{name}"] = args[name]
+        return params
+
     @staticmethod
     def serves(args: dict, dimension: Dimension | None) -> bool:
         allowed = ROLLUP_FILTERS | ({"organisation_role"} if dimension and dimension.membership == "organisation" else set())
@@ -182,14 +211,14 @@ class RollupReader:
             name in allowed for name, value in args.items() if value is not None)
 
     def _where(self, table) -> list:
-        args, vocab = self.args, current()
-        clauses = [table.filter_priority_id == (vocab.priorities[args["priority"]].id if args.get("priority") else 0)]
+        args = self.args
+        clauses = [table.filter_priority_id == bindparam("r_priority", type_=Integer)]
         if args.get("region"):
-            clauses.append(table.region_id == vocab.regions[args["region"]].id)
+            clauses.append(table.region_id == bindparam("r_region", type_=Integer))
         if args.get("status"):
-            clauses.append(table.status == args["status"])
+            clauses.append(table.status == bindparam("r_status", type_=String))
         if args.get("synthetic") is not None:
-            clauses.append(table.synthetic.is_(args["synthetic"]))
+            clauses.append(table.synthetic == bindparam("r_synthetic", type_=Boolean))
         return clauses
 
     def _conditions(self, table, by_year: bool):
@@ -199,14 +228,14 @@ class RollupReader:
         if self.low is None and self.high is None:
             everyone = table.kind == KIND_ALL
             return everyone, everyone
-        low, high = self.low or 0, self.high or 9999
+        low, high = bindparam("r_low", type_=Integer), bindparam("r_high", type_=Integer)
         counts = or_(and_(table.kind == KIND_RUN, table.lo <= high, table.hi >= low),
                      and_(table.kind == KIND_GAP, table.lo >= low, table.hi <= high))
         return counts, and_(table.kind == KIND_YEAR, table.lo.between(low, high))
 
     def _range(self, column) -> list:
-        return [c for c in ((column >= self.low) if self.low else None, (column <= self.high) if self.high else None)
-                if c is not None]
+        return [column.between(bindparam("r_low", type_=Integer), bindparam("r_high", type_=Integer))] if (
+            self.low or self.high) else []
 
     def _part(self, table, keys, where=(), by_year=False) -> Part:
         counts, money = self._conditions(table, by_year)

@@ -1,0 +1,39 @@
+"""The streamed exports give the same bytes on both engines (PostgreSQL writes them with COPY, SQLite with
+csv.writer): exact decimals, organisations by code, formulas neutralised, filters and year ranges applied."""
+from helpers import add_line, create_project
+
+
+def _setup(client):
+    assert client.post("/api/v1/organisations", json={"code": "KW-FUND", "name": "=Fund", "type": "10"}
+                       ).status_code == 201
+    create_project(client, "X-1", participating_organisations=[{"organisation": "KW-FUND", "role": "funding"}])
+    add_line(client, "X-1", amount="0.10", donor="KW-FUND")
+    add_line(client, "X-1", period_start="2004-01-01", period_end="2004-12-31", amount="1000.125", currency="KWD",
+             fx_rate="3.2512345678", fx_value_date="2004-01-02", status="committed")
+    for reference, description in (("T-1", "=HYPERLINK(\"http://x\")"), ("T-2", None)):
+        response = client.post("/api/v1/projects/X-1/transactions", json={
+            "reference": reference, "type": "expenditure", "date": "2004-03-31", "amount": "12.50", "currency": "USD",
+            "provider": "KW-FUND", "description": description})
+        assert response.status_code == 201, response.json
+
+
+def test_budget_line_export_exact_text(client):
+    _setup(client)
+    text = client.get("/api/v1/exports/budget-lines").get_data(as_text=True)
+    assert text == (
+        "project_code,line_id,period_start,period_end,amount,currency,fx_rate,fx_value_date,fx_rate_id,usd_amount,"
+        "donor,type,status,current,synthetic\n"
+        "X-1,1,2003-01-01,2003-12-31,0.100,USD,,,,0.10,KW-FUND,original,indicative,true,false\n"
+        "X-1,2,2004-01-01,2004-12-31,1000.125,KWD,3.2512345678,2004-01-02,,3251.64,,original,committed,true,false\n")
+    assert client.get("/api/v1/exports/budget-lines?year_from=2004").get_data(as_text=True).count("\n") == 2
+
+
+def test_transaction_export_exact_text_with_formulas_neutralised(client):
+    _setup(client)
+    text = client.get("/api/v1/exports/transactions").get_data(as_text=True)
+    assert text == (
+        "project_code,transaction_id,reference,type,date,amount,currency,fx_rate,fx_value_date,fx_rate_id,"
+        "usd_amount,provider,receiver,description,synthetic\n"
+        "X-1,1,T-1,expenditure,2004-03-31,12.500,USD,,,,12.50,KW-FUND,,\"'=HYPERLINK(\"\"http://x\"\")\",false\n"
+        "X-1,2,T-2,expenditure,2004-03-31,12.500,USD,,,,12.50,KW-FUND,,,false\n")
+    assert client.get("/api/v1/exports/transactions?region=americas").get_data(as_text=True).count("\n") == 1
