@@ -23,7 +23,8 @@ class LiveServer:
         self.port = free_port()
         env = {**os.environ, "DATABASE_URL": database_url, "RATELIMIT_DISABLED": "1", "LOG_LEVEL": "WARNING"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", str(workers),
+             "--bind", f"127.0.0.1:{self.port}",
              "--timeout", "120", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.wait_ready()
