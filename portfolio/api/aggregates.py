@@ -64,7 +64,7 @@ class RegionPriority(MethodView):
 
 
 def _file_route(extension: str):
-    rule = f"/aggregates/<any(" + ", ".join(f"'{k}'" for k in (*DIMENSIONS, CROSS_TAB)) + f"):dimension>.{extension}"
+    rule = "/aggregates/<any(" + ", ".join(f"'{k}'" for k in (*DIMENSIONS, CROSS_TAB)) + f"):dimension>.{extension}"
 
     class AggregateFile(MethodView):
         @blp.arguments(ProjectFilterSchema, location="query")

@@ -83,6 +83,22 @@ def http_exception_to_problem(error: HTTPException) -> Response:
     return problem_response(error.code or 500, detail, errors_=found, headers=headers)
 
 
+def database_problem(error) -> Response:
+    """A failure the database reported, as the client should read it; nothing was written."""
+    if isinstance(error, IntegrityError):
+        log.warning("integrity error: %s", error.orig.__class__.__name__)
+        return problem_response(409, "The change conflicts with a change made at the same time (or with existing "
+                                     "data); read it again and retry.", type_="conflict")
+    if isinstance(error, DataError):
+        # A value the database cannot hold (a sum beyond 64 bits): refused as a whole.
+        log.warning("data error: %s", error.orig.__class__.__name__)
+        return problem_response(422, "A figure would exceed what the database can hold exactly; nothing was "
+                                     "written.", type_="validation-error")
+    log.exception("database error")
+    return problem_response(503, "The database is unavailable or busy; retry later.", type_="service-unavailable",
+                            headers={"Retry-After": "5"})
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(errors.DomainError)
     def _domain(error: errors.DomainError):
@@ -105,26 +121,11 @@ def register(app: Flask) -> None:
             dict.fromkeys(e["pointer"] for e in found)), errors_=found)
 
     @app.errorhandler(IntegrityError)
-    def _integrity(error):
-        db.session.rollback()
-        log.warning("integrity error: %s", error.orig.__class__.__name__)
-        return problem_response(409, "The change conflicts with existing data (another request changed it at the "
-                                     "same time); read it again and retry.", type_="conflict")
-
     @app.errorhandler(DataError)
-    def _data(error):
-        # A value the database cannot hold (a sum beyond 64 bits): refused as a whole, nothing written.
-        db.session.rollback()
-        log.warning("data error: %s", error.orig.__class__.__name__)
-        return problem_response(422, "A figure would exceed what the database can hold exactly; nothing was "
-                                     "written.", type_="validation-error")
-
     @app.errorhandler(OperationalError)
-    def _operational(error):
+    def _database(error):
         db.session.rollback()
-        log.exception("database error")
-        return problem_response(503, "The database is unavailable or busy; retry later.", type_="service-unavailable",
-                                headers={"Retry-After": "5"})
+        return database_problem(error)
 
     @app.errorhandler(Exception)
     def _unexpected(error):

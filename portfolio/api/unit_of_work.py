@@ -3,17 +3,14 @@
 Services flush; this hook commits a write whose response succeeded, together with its Idempotency-Key
 outcome, or rolls it back. A response therefore describes exactly what was committed, and a crash can
 never leave a write without its key's outcome (or the reverse)."""
-import logging
-
 from flask import Flask, request
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from portfolio.api import idempotency
-from portfolio.api.problems import problem_response
+from portfolio.api.problems import database_problem
 from portfolio.extensions import db
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
-log = logging.getLogger(__name__)
 
 
 def _commit(response, key: int | None):
@@ -24,17 +21,9 @@ def _commit(response, key: int | None):
         return response
     except (IntegrityError, DataError, OperationalError) as exc:
         db.session.rollback()
-        log.warning("commit failed: %s", exc.__class__.__name__)
         if key is not None:
             idempotency.forget(key)
-        if isinstance(exc, IntegrityError):
-            return problem_response(409, "The change conflicts with a change made at the same time; read again and "
-                                         "retry.", type_="conflict")
-        if isinstance(exc, DataError):
-            return problem_response(422, "A figure would exceed what the database can hold exactly; nothing was "
-                                         "written.", type_="validation-error")
-        return problem_response(503, "The database is unavailable or busy; retry later.",
-                                type_="service-unavailable", headers={"Retry-After": "5"})
+        return database_problem(exc)
 
 
 def register(app: Flask) -> None:

@@ -47,25 +47,15 @@ class UtcDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-def _amount_columns() -> type:
-    """A mixin with one BIGINT column per stored amount (integer cents), so that the list of amounts
-    lives in measures.py only; figures and rollup tables inherit it."""
+def _bigint_columns(class_name: str, names: tuple[str, ...]) -> type:
+    """A mixin with one BIGINT column (default 0) per name, so that the lists of stored amounts and counts live
+    in measures.py only; figures and rollup tables inherit them."""
     namespace: dict = {"__annotations__": {}}
-    for name in AMOUNT_COLUMNS:
+    for name in names:
         namespace["__annotations__"][name] = Mapped[int]
         namespace[name] = mapped_column(BigInteger, default=0, nullable=False)
-    return type("AmountColumns", (), namespace)
+    return type(class_name, (), namespace)
 
 
-AmountColumns = _amount_columns()
-
-
-def _count_columns() -> type:
-    namespace: dict = {"__annotations__": {}}
-    for name in COUNT_COLUMNS:
-        namespace["__annotations__"][name] = Mapped[int]
-        namespace[name] = mapped_column(BigInteger, default=0, nullable=False)
-    return type("CountColumns", (), namespace)
-
-
-CountColumns = _count_columns()
+AmountColumns = _bigint_columns("AmountColumns", AMOUNT_COLUMNS)  # integer cents
+CountColumns = _bigint_columns("CountColumns", COUNT_COLUMNS)

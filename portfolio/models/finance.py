@@ -14,6 +14,13 @@ from portfolio.money import ScaledDecimal
 BUDGET_TYPES = ("original", "revised")
 
 
+def converted_checks() -> tuple:
+    """The constraints of an amount priced in USD (budget lines and transactions alike)."""
+    return (CheckConstraint("amount >= 0", name="amount_non_negative"),
+            CheckConstraint("usd_amount >= 0", name="usd_amount_non_negative"),
+            CheckConstraint("fx_rate IS NULL OR fx_rate > 0", name="fx_rate_positive"))
+
+
 class _Converted:
     """An amount in its own currency and in USD, with the rate used and where the rate came from."""
 
@@ -37,9 +44,7 @@ class BudgetLine(_Converted, Base):
     __tablename__ = "budget_lines"
     __table_args__ = (
         CheckConstraint("period_end >= period_start", name="period_order"),
-        CheckConstraint("amount >= 0", name="amount_non_negative"),
-        CheckConstraint("usd_amount >= 0", name="usd_amount_non_negative"),
-        CheckConstraint("fx_rate IS NULL OR fx_rate > 0", name="fx_rate_positive"),
+        *converted_checks(),
         Index("ix_budget_lines_project_period", "project_id", "period_start"),
     )
 
@@ -60,9 +65,7 @@ class Transaction(_Converted, Base):
     __tablename__ = "transactions"
     __table_args__ = (
         UniqueConstraint("project_id", "reference", name="uq_transactions_project_reference"),
-        CheckConstraint("amount >= 0", name="amount_non_negative"),
-        CheckConstraint("usd_amount >= 0", name="usd_amount_non_negative"),
-        CheckConstraint("fx_rate IS NULL OR fx_rate > 0", name="fx_rate_positive"),
+        *converted_checks(),
         Index("ix_transactions_project_date", "project_id", "date"),
     )
 

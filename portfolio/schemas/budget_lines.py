@@ -3,9 +3,9 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from portfolio.measures import BUDGET_STATUSES
 from portfolio.models import BUDGET_TYPES
-from portfolio.schemas.fields import DecimalString, Money, StrictDate, VocabularyCode, enum
+from portfolio.schemas.fields import StrictDate, VocabularyCode, enum
 from portfolio.rules import amount_errors, period_errors
-from portfolio.schemas.money import ConvertedFields
+from portfolio.schemas.money import ConvertedFields, ConvertedOutFields
 from portfolio.schemas.projects import StrictSchema, optional
 
 
@@ -33,22 +33,12 @@ class BudgetLineWriteSchema(ConvertedFields, StrictSchema):
 BudgetLinePatchSchema = optional(BudgetLineWriteSchema, "BudgetLinePatchSchema")
 
 
-class BudgetLineSchema(Schema):
+class BudgetLineSchema(ConvertedOutFields, Schema):
     id = fields.Integer()
     period_start = fields.Date()
     period_end = fields.Date()
-    amount = fields.String(metadata={"description": "In `currency`, with its ISO 4217 minor units", "format": "decimal",
-                                     "pattern": r"^[0-9]{1,15}(\.[0-9]{1,3})?$"})
-    currency = fields.String()
-    fx_rate = DecimalString(10, allow_none=True)
-    fx_value_date = fields.Date(allow_none=True)
-    fx_rate_id = fields.Integer(allow_none=True, metadata={
-        "description": "The exchange_rates row the rate was taken from; null when the caller stated it"})
-    usd_amount = Money(metadata={"description": "amount x fx_rate, rounded half-up to the cent"})
     donor = fields.String(allow_none=True)
     type = fields.String()
     status = fields.String()
     current = fields.Boolean(metadata={"description": "Counts in the current budget (false: an original line "
                                                       "replaced by a revised line of the same period)"})
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()

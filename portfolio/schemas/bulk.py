@@ -8,7 +8,7 @@ from portfolio.schemas.csv_input import Layout
 from portfolio.schemas.fields import BoundedDateTime, CODE_HELP, CODE_PATTERN, Code, enum
 from portfolio.schemas.projects import ProjectCreateSchema, optional
 from portfolio.schemas.reference import QuerySchema
-from portfolio.schemas.transactions import TransactionPatchSchema, TransactionWriteSchema
+from portfolio.schemas.transactions import TransactionWriteSchema
 
 MAX_ITEMS = 5000
 IF_MATCH_HELP = ("The version you expect the project to have: its `version` number or its ETag. If the project "

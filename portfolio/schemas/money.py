@@ -5,7 +5,7 @@ from marshmallow import ValidationError, fields
 
 from portfolio.money import MAX_AMOUNT, MAX_FX_RATE
 from portfolio.rules import MAX_PLACES, MINOR_UNITS
-from portfolio.schemas.fields import DecimalString, StrictDate, fullmatch
+from portfolio.schemas.fields import DecimalString, Money, StrictDate, fullmatch
 
 
 def amount_field(**kwargs) -> DecimalString:
@@ -42,3 +42,19 @@ class ConvertedFields:
     currency = CurrencyCode(required=True)
     fx_rate = fx_rate_field()
     fx_value_date = StrictDate(allow_none=True, metadata={"description": "The date the rate applies to"})
+
+
+class ConvertedOutFields:
+    """How a budget line or transaction shows its amount: in its currency's minor units, and in USD with the
+    rate, its value date and the exchange-rate row it came from (null when the caller stated it)."""
+
+    amount = fields.String(metadata={"description": "In `currency`, with its ISO 4217 minor units",
+                                     "format": "decimal", "pattern": r"^[0-9]{1,15}(\.[0-9]{1,3})?$"})
+    currency = fields.String()
+    fx_rate = DecimalString(10, allow_none=True)
+    fx_value_date = fields.Date(allow_none=True)
+    fx_rate_id = fields.Integer(allow_none=True, metadata={
+        "description": "The exchange_rates row the rate was taken from; null when the caller stated it"})
+    usd_amount = Money(metadata={"description": "amount x fx_rate, rounded half-up to the cent"})
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()

@@ -3,8 +3,8 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from portfolio.measures import TRANSACTION_TYPES
 from portfolio.rules import amount_errors
-from portfolio.schemas.fields import Code, DecimalString, Money, StrictDate, Text, VocabularyCode, enum
-from portfolio.schemas.money import ConvertedFields
+from portfolio.schemas.fields import Code, StrictDate, Text, VocabularyCode, enum
+from portfolio.schemas.money import ConvertedFields, ConvertedOutFields
 from portfolio.schemas.projects import StrictSchema, optional
 
 REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$"
@@ -35,20 +35,11 @@ class TransactionWriteSchema(ConvertedFields, StrictSchema):
 TransactionPatchSchema = optional(TransactionWriteSchema, "TransactionPatchSchema")
 
 
-class TransactionSchema(Schema):
+class TransactionSchema(ConvertedOutFields, Schema):
     id = fields.Integer()
     reference = fields.String()
     type = fields.String()
     date = fields.Date()
-    amount = fields.String(metadata={"description": "In `currency`, with its ISO 4217 minor units", "format": "decimal",
-                                     "pattern": r"^[0-9]{1,15}(\.[0-9]{1,3})?$"})
-    currency = fields.String()
-    fx_rate = DecimalString(10, allow_none=True)
-    fx_value_date = fields.Date(allow_none=True)
-    fx_rate_id = fields.Integer(allow_none=True)
-    usd_amount = Money()
     provider = fields.String(allow_none=True)
     receiver = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
-    created_at = fields.AwareDateTime()
-    updated_at = fields.AwareDateTime()
