@@ -98,11 +98,16 @@ def register(app: Flask) -> None:
         click.echo("Rollups match the base tables.")
 
     @rollup_group.command("rebuild")
-    def rollups_rebuild():
-        """Recompute every project's figures and the rollups from the base tables (after a migration)."""
-        from portfolio.services.maintenance import mark_fresh, rebuild_derived
+    @click.option("--if-stale", is_flag=True, help="Only when a migration marked the derived figures stale.")
+    def rollups_rebuild(if_stale):
+        """Recompute every project's figures and the rollups from the base tables, verify them, and mark them
+        fresh (a migration that changes how figures are derived marks them stale)."""
+        from portfolio.services.maintenance import derived_state, mark_fresh, rebuild_derived
         from portfolio.statistics.rollups import differences
 
+        if if_stale and derived_state() == "fresh":
+            click.echo("The derived figures are fresh; nothing to rebuild.")
+            return
         count = rebuild_derived()
         if differences():
             raise click.ClickException("The rebuilt rollups differ from the figures; nothing was committed.")
