@@ -62,7 +62,12 @@ class Vocabulary:
         return vocab
 
     def term(self, kind: str, id_: int) -> Term:
-        return self.by_id[kind][id_]
+        """The term with this id; one created a moment ago by another worker is found by reloading once."""
+        found = self.by_id[kind].get(id_)
+        if found is None:
+            refresh()
+            found = current().by_id[kind][id_]
+        return found
 
     def knows(self, kind: str, code: str) -> bool:
         table = self.countries if kind == "countries" else getattr(self, kind)
