@@ -31,13 +31,6 @@ def id_filter(column, ids):
     return column.in_(ids)
 
 
-def ids_parameter(column, name: str = "ids"):
-    """`column IN :ids`, the ids given when the statement runs (so the statement can be built once)."""
-    if is_postgresql():
-        return column == any_(bindparam(name, type_=ARRAY(column.type)))
-    return column.in_(bindparam(name, expanding=True))
-
-
 def _processors(table: Table, columns: list[str], dialect):
     return [table.c[c].type._cached_bind_processor(dialect) for c in columns]
 
@@ -126,9 +119,9 @@ def lock_rows(statement):
     return statement
 
 
-def upsert_increment(table: Table, keys: list[str], values: list[str], rows):
-    """INSERT rows ... ON CONFLICT (keys) DO UPDATE SET v = v + excluded.v, for each value column."""
-    statement = (postgresql.insert(table) if is_postgresql() else sqlite.insert(table)).from_select(keys + values, rows)
+def upsert_values(table: Table, keys: list[str], values: list[str], rows: list[dict]):
+    """INSERT these rows ... ON CONFLICT (keys) DO UPDATE SET v = v + excluded.v, for each value column."""
+    statement = (postgresql.insert(table) if is_postgresql() else sqlite.insert(table)).values(rows)
     return statement.on_conflict_do_update(index_elements=[table.c[k] for k in keys],
                                            set_={v: table.c[v] + getattr(statement.excluded, v) for v in values})
 

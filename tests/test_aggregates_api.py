@@ -168,7 +168,7 @@ def test_export_needs_finance_rights(app, client):
 
 
 @pytest.mark.parametrize("dimension", ["priority", "country", "rcp", "year", "donor", "activity-type"])
-def test_filtered_aggregate_is_one_statement(app, client, demo_portfolio, dimension):
+def test_filtered_aggregate_is_one_statement(app, client, demo_portfolio, dimension, monkeypatch):
     """Rows, the "none" row and the total come from one statement; the filter (here a word search) is one
     CTE that every part reads (materialized on PostgreSQL)."""
     from sqlalchemy import event
@@ -178,6 +178,11 @@ def test_filtered_aggregate_is_one_statement(app, client, demo_portfolio, dimens
     from portfolio.services.maintenance import derived_state
     from portfolio.statistics.aggregates import aggregate
 
+    from portfolio.services import maintenance
+
+    # The worker's caches (vocabulary, derived-data flag) must not expire between warming and counting.
+    monkeypatch.setattr(vocabulary, "TTL", 3600)
+    monkeypatch.setattr(maintenance, "CACHE_SECONDS", 3600)
     args = {"q": "project", "country": "EC"}
     with app.app_context():
         expected = client.get(f"/api/v1/aggregates/{dimension}?q=project&country=EC").json

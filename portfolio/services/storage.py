@@ -19,7 +19,7 @@ from portfolio.money import allocate
 from portfolio.services import figures
 from portfolio.services.state import LINKS, PROJECTS, RECORDS, SNAPSHOTS, ProjectState, normalise_links, snapshot
 from portfolio.services.vocabulary import Vocabulary
-from portfolio.statistics import rollups
+from portfolio.statistics import contributions
 
 HUNDRED_PERCENT = 10000  # shares are stored in hundredths of a percent
 SCALARS = ("title", "acronym", "description", "status", "start_date", "end_date", "post_emergency", "source",
@@ -156,12 +156,15 @@ def save(pairs: list[tuple[ProjectState | None, ProjectState | None]], actor: st
     changed = [(r, before) for r, (before, _) in zip(results, pairs) if r.action != "unchanged"]
     if not changed:
         return results
-    existing = [before.id for r, before in changed if before is not None]
-    if move_rollups:
-        rollups.move(existing, -1)
     _write([(before, r.state) for r, before in changed], derived)
     if move_rollups:
-        rollups.move([r.state.id for r, _ in changed if r.state is not None], +1)
+        cells: dict = {}
+        for result, before in changed:
+            if before is not None:
+                contributions.add_state(cells, before, figures.derive(before, vocab), -1)
+            if result.state is not None:
+                contributions.add_state(cells, result.state, derived[result.state.id], +1)
+        contributions.apply(cells)
     dialect.insert_rows(AUDIT, events)
     return results
 

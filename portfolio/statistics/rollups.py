@@ -1,11 +1,9 @@
-"""Keeping the rollup tables exact (see models/rollup.py for what a cell is).
-
-A project's contribution to every cell is computed by the same GROUP BY statements that rebuild the
-tables from scratch, over the stored figures. A write subtracts the contributions of the projects it
-touches before the change and adds them back after it (an upsert that increments), in its own
-transaction and inside the database, so the rollups never drift from the base tables.
+"""The rollup cells as GROUP BY statements over the stored figures (see models/rollup.py for what a cell
+is): `rebuild` fills the tables from scratch and `differences` compares them with a fresh computation.
+Writes move the cells by the change in their projects' contributions, computed from the states they hold
+(statistics/contributions.py), in their own transaction; the property tests compare the two.
 """
-from sqlalchemy import (BigInteger, Integer, and_, bindparam, case, delete, exists, func, insert, literal, not_, or_,
+from sqlalchemy import (BigInteger, Integer, and_, case, delete, exists, func, insert, literal, not_, or_,
                         select, true, type_coerce, union_all)
 
 from portfolio import dialect
@@ -32,13 +30,8 @@ PP, PPF = ProjectPriority.__table__, ProjectPriorityFigure.__table__
 PO, POF = ProjectOrganisation.__table__, ProjectOrganisationFigure.__table__
 
 
-IDS = object()  # in place of ids: the statement takes them as its parameter "ids" (built once, then cached)
-
-
 def _only(statement, column, ids):
-    if ids is None:
-        return statement
-    return statement.where(dialect.ids_parameter(column) if ids is IDS else dialect.id_filter(column, ids))
+    return statement if ids is None else statement.where(dialect.id_filter(column, ids))
 
 
 def _flag(condition):
@@ -113,8 +106,8 @@ def _cents(column):
     return type_coerce(func.coalesce(func.sum(column), 0), BigInteger)
 
 
-def contributions(table, ids=None, sign: int = 1):
-    """SELECT of every cell the projects `ids` (None: all) contribute to `table`, times `sign`, in the
+def contributions(table, ids=None):
+    """SELECT of every cell the projects `ids` (None: all) contribute to `table`, in the
     column order of `columns(table)`."""
     p, fp = _projects(ids), _filter_priorities(ids)
     members, yearly, group = _groups(table, ids)
@@ -122,9 +115,9 @@ def contributions(table, ids=None, sign: int = 1):
     flags = [p.c[name] for name in COUNTS[1:]]
 
     def cell(source, project_id, group_of, kind, lo, hi, amounts, weight=1):
-        counts = [func.count() * (sign * weight), *(func.sum(f) * (sign * weight) for f in flags)]
+        counts = [func.count() * weight, *(func.sum(f) * weight for f in flags)]
         statement = (select(*keys, *group_of, literal(kind, Integer), lo, hi, *counts,
-                            *((_cents(a) * sign) if a is not None else literal(0, BigInteger) for a in amounts))
+                            *(_cents(a) if a is not None else literal(0, BigInteger) for a in amounts))
                      .select_from(source).join(p, p.c.id == project_id).join(fp, fp.c.project_id == project_id))
         return statement.group_by(*keys, *group_of, *([lo, hi] if kind != KIND_ALL else []))
 
@@ -152,35 +145,6 @@ def columns(table) -> list[str]:
 
 
 TABLES = (RollupProject, RollupPriority, RollupOrganisation)
-
-
-_upserts: dict = {}
-
-
-def _upsert(table):
-    """INSERT ... SELECT contributions(ids, sign) ... ON CONFLICT DO UPDATE SET m = m + excluded.m, built
-    once per table and engine (building these statements costs more than running them)."""
-    key = (table, dialect.name())
-    if key not in _upserts:
-        names = columns(table)
-        source = contributions(table, IDS, bindparam("sign", type_=Integer)).subquery()
-        key_count = len(names) - len(COUNTS) - len(AMOUNT_COLUMNS)
-        # WHERE: SQLite's upsert needs one after a SELECT; ORDER BY: every writer locks the cells in the same
-        # order, so concurrent writers cannot deadlock.
-        rows = select(*source.c).where(true()).order_by(*list(source.c)[:key_count])
-        _upserts[key] = dialect.upsert_increment(table.__table__, names[:key_count], names[key_count:], rows)
-    return _upserts[key]
-
-
-def move(ids, sign: int) -> None:
-    """Add (sign=+1) or remove (sign=-1) the projects' current contributions to every rollup cell."""
-    ids = sorted(set(ids))
-    if not ids:
-        return
-    step = len(ids) if dialect.is_postgresql() else dialect.SQLITE_IDS_PER_STATEMENT // 8
-    for start in range(0, len(ids), step):
-        for table in TABLES:
-            db.session.execute(_upsert(table), {"ids": ids[start:start + step], "sign": sign})
 
 
 def rebuild() -> None:
