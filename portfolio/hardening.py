@@ -3,6 +3,7 @@ limits count by: the authenticated token, whatever the spelling of its header.""
 from flask import Flask, request
 
 from portfolio.api.problems import ProblemError
+from portfolio.auth import authenticate
 
 DOCS_PREFIX = "/api/v1/docs"
 
@@ -10,8 +11,6 @@ DOCS_PREFIX = "/api/v1/docs"
 def rate_limit_key() -> str:
     """Per token when a valid one is sent (its id: "bearer x" and "Bearer  x" are the same token), else
     per client address (an invalid token is refused with 401 anyway)."""
-    from portfolio.auth import authenticate
-
     try:
         token = authenticate()
     except ProblemError:

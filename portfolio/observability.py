@@ -13,8 +13,15 @@ import time
 import uuid
 
 from flask import Flask, Response, g, has_request_context, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import REGISTRY, multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 REQUESTS = Counter("tcm_http_requests_total", "HTTP requests", ["method", "endpoint", "status"])

@@ -6,9 +6,24 @@ api = ProblemApi()
 
 
 def init_app(app, limiter) -> None:
-    from portfolio.api import (aggregates, budget_lines, bulk, docs, exports, finance, health, history,
-                               organisations, problems, projects, reference, request_checks, sync, transactions,
-                               unit_of_work)
+    from portfolio.api import (
+        aggregates,
+        budget_lines,
+        bulk,
+        docs,
+        exports,
+        finance,
+        health,
+        history,
+        organisations,
+        problems,
+        projects,
+        reference,
+        request_checks,
+        sync,
+        transactions,
+        unit_of_work,
+    )
     from portfolio.schemas.fields import DecimalString
 
     app.url_map.converters["project_code"] = ProjectCodeConverter

@@ -2,9 +2,14 @@
 set-wise statements (services/state.py), so one project and 5,000 take the same path."""
 from portfolio.models.audit import AuditEvent
 from portfolio.models.base import Base
-from portfolio.models.figures import ProjectCountryFigure, ProjectFigure, ProjectOrganisationFigure, ProjectPriorityFigure
-from portfolio.models.maintenance import DERIVED, MaintenanceFlag
+from portfolio.models.figures import (
+    ProjectCountryFigure,
+    ProjectFigure,
+    ProjectOrganisationFigure,
+    ProjectPriorityFigure,
+)
 from portfolio.models.finance import BUDGET_TYPES, BudgetLine, ExchangeRate, Transaction
+from portfolio.models.maintenance import DERIVED, MaintenanceFlag
 from portfolio.models.organisation import ORGANISATION_ROLES, ORGANISATION_TYPES, Organisation, ProjectOrganisation
 from portfolio.models.project import (
     PROJECT_STATUSES,

@@ -1,8 +1,7 @@
 """API tokens (only their hash is stored) and idempotency keys."""
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portfolio.models.base import Base, UtcDateTime, utcnow

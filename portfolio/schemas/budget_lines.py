@@ -3,8 +3,8 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from portfolio.measures import BUDGET_STATUSES
 from portfolio.models import BUDGET_TYPES
-from portfolio.schemas.fields import StrictDate, VocabularyCode, enum
 from portfolio.rules import amount_errors, period_errors
+from portfolio.schemas.fields import StrictDate, VocabularyCode, enum
 from portfolio.schemas.money import ConvertedFields, ConvertedOutFields
 from portfolio.schemas.projects import StrictSchema, optional
 

@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from portfolio.errors import field_error, flatten_messages
 from portfolio.schemas.csv_input import Layout
-from portfolio.schemas.fields import BoundedDateTime, CODE_HELP, CODE_PATTERN, Code, enum
+from portfolio.schemas.fields import CODE_HELP, CODE_PATTERN, BoundedDateTime, Code, enum
 from portfolio.schemas.projects import ProjectCreateSchema, optional
 from portfolio.schemas.reference import QuerySchema
 from portfolio.schemas.transactions import TransactionWriteSchema

@@ -8,6 +8,7 @@ from decimal import Decimal
 from marshmallow import ValidationError, fields, validate
 
 from portfolio.models.base import MAX_ID
+from portfolio.services import vocabulary
 
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -153,8 +154,6 @@ class VocabularyCode(fields.String):
         self.kind, self.upper = kind, upper
 
     def _deserialize(self, value, attr, data, **kwargs):
-        from portfolio.services import vocabulary  # the worker's cached codes
-
         code = super()._deserialize(value, attr, data, **kwargs)
         if self.upper:
             code = code.upper()

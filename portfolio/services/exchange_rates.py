@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portfolio import dialect
 from portfolio.errors import Invalid, field_error
 from portfolio.extensions import db
-from portfolio.models import ExchangeRate
+from portfolio.models import BudgetLine, ExchangeRate, Transaction
 from portfolio.money import MAX_USD, convert_to_usd
 from portfolio.rules import MINOR_UNITS
 
@@ -105,8 +105,6 @@ def parse_csv(data: bytes) -> tuple[list[dict], list[dict]]:
 
 
 def _used(rate_ids: set[int]) -> set[int]:
-    from portfolio.models import BudgetLine, Transaction
-
     if not rate_ids:
         return set()
     return {rate_id for model in (BudgetLine, Transaction) for rate_id in db.session.scalars(

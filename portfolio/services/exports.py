@@ -15,6 +15,7 @@ from portfolio import dialect
 from portfolio.extensions import db
 from portfolio.models import BudgetLine, Organisation, Project, Transaction
 from portfolio.services.queries import filter_params, project_filters
+from portfolio.services.vocabulary import current
 from portfolio.statistics.renderers import FORMULA_START, neutralise
 
 BATCH = 5000
@@ -111,8 +112,6 @@ def _copy(kind: str, args: dict):
 
 
 def _write(kind: str, args: dict):
-    from portfolio.services.vocabulary import current
-
     organisations = {term.id: term.code for term in current().organisations.values()}
     formats = [(lambda v: organisations.get(v, "")) if k == "organisation" else _python(k)
                for _, _, k in LAYOUTS[kind][2]]

@@ -1,8 +1,8 @@
 """Keyset (cursor) pagination over the project list: each page is an index range scan after the
 previous page's last (sort key, id), so the last page costs what the first does."""
 import base64
-import re
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 

@@ -1,10 +1,14 @@
 """Recomputing derived data from the base tables: after a migration that changes how figures are derived,
 or to repair. The same write path derives them as every write does."""
+import time
+
 from sqlalchemy import select
 
 from portfolio import dialect
+from portfolio.errors import Unavailable
 from portfolio.extensions import db
-from portfolio.models import Project
+from portfolio.models import DERIVED, MaintenanceFlag, Project
+from portfolio.models.base import utcnow
 from portfolio.services import figures, state, storage
 from portfolio.services.vocabulary import current
 from portfolio.statistics import rollups
@@ -44,9 +48,7 @@ CACHE_SECONDS = 2.0
 def derived_state() -> str:
     """"fresh", or "stale" after a migration changed how figures are derived (until `flask rollups rebuild`).
     A worker re-reads it at most every CACHE_SECONDS: it changes once per upgrade."""
-    import time
 
-    from portfolio.models import DERIVED, MaintenanceFlag
 
     key = str(db.engine.url)
     cached = _known.get(key)
@@ -59,16 +61,11 @@ def derived_state() -> str:
 
 
 def require_fresh() -> None:
-    from portfolio.errors import Unavailable
-
     if derived_state() != "fresh":
         raise Unavailable("The figures are being rebuilt after an upgrade (`flask rollups rebuild`); retry later.")
 
 
 def mark_fresh() -> None:
-    from portfolio.models import DERIVED, MaintenanceFlag
-    from portfolio.models.base import utcnow
-
     flag = db.session.get(MaintenanceFlag, DERIVED) or MaintenanceFlag(name=DERIVED)
     flag.value, flag.updated_at = "fresh", utcnow()
     db.session.add(flag)

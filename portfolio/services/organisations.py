@@ -1,13 +1,14 @@
 """The organisation register: create, change, delete, with versions and history like projects."""
 from sqlalchemy import exists, or_, select
 
+from portfolio import dialect
 from portfolio.errors import Conflict, NotFound, field_error
 from portfolio.extensions import db
 from portfolio.models import ORGANISATION_TYPES, BudgetLine, Organisation, ProjectOrganisation, Transaction
 from portfolio.models.base import utcnow
 from portfolio.services import vocabulary
+from portfolio.services.history import events_of
 from portfolio.services.storage import AUDIT
-from portfolio import dialect
 
 FIELDS = ("name", "iati_identifier", "type", "country")
 
@@ -94,6 +95,4 @@ def delete(organisation: Organisation, actor: str) -> None:
 
 
 def history(code: str, page: int, page_size: int):
-    from portfolio.services.history import events_of
-
     return events_of("organisation", code, page, page_size)

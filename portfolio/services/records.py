@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from portfolio import dialect
 from portfolio.errors import Invalid, NotFound, field_error
+from portfolio.models.base import utcnow
 from portfolio.money import MAX_PROJECT_USD, from_cents
 from portfolio.rules import amount_errors, period_errors
 from portfolio.services import exchange_rates, figures, storage
@@ -121,8 +122,6 @@ def new_record(state: ProjectState, kind: Kind, record_id: int, now) -> dict:
 
 
 def add(before: ProjectState, kind: Kind, data: dict, actor: str, now=None) -> tuple[ProjectState, dict]:
-    from portfolio.models.base import utcnow
-
     now = now or utcnow()
     after = before.copy()
     record_id = dialect.allocate_ids(RECORDS[kind.name], 1)[0]
@@ -136,8 +135,6 @@ def add(before: ProjectState, kind: Kind, data: dict, actor: str, now=None) -> t
 
 
 def change(before: ProjectState, kind: Kind, record_id: int, data: dict, actor: str) -> tuple[ProjectState, dict, bool]:
-    from portfolio.models.base import utcnow
-
     get(before, kind, record_id)
     after = before.copy()
     record = getattr(after, kind.name)[record_id]

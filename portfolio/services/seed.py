@@ -23,8 +23,8 @@ from portfolio.models import (
     RcpMember,
     Region,
 )
-from portfolio.services import storage, vocabulary
 from portfolio.services import state as states
+from portfolio.services import storage, vocabulary
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 SEED_ACTOR = "seed"

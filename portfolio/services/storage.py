@@ -13,7 +13,7 @@ from sqlalchemy import update
 from portfolio import dialect
 from portfolio.errors import PreconditionFailed
 from portfolio.extensions import db
-from portfolio.models import AuditEvent, ORGANISATION_ROLES
+from portfolio.models import ORGANISATION_ROLES, AuditEvent
 from portfolio.models.base import utcnow
 from portfolio.money import allocate
 from portfolio.services import figures

@@ -2,14 +2,14 @@
 grand total, and whether the rows add up. Every answer is one SQL statement (readers.fetch)."""
 from decimal import Decimal
 
+from portfolio import dialect
 from portfolio.errors import Invalid, field_error
 from portfolio.money import allocate, round_percent, to_cents
+from portfolio.services import queries
 from portfolio.services.maintenance import require_fresh
 from portfolio.services.vocabulary import current
 from portfolio.statistics.dimensions import CROSS_TAB, DIMENSIONS, Dimension, role_of
 from portfolio.statistics.measures import cell
-from portfolio.services import queries
-from portfolio import dialect
 from portfolio.statistics.readers import RollupReader, plan, reader, run
 
 NOT_FILTERS = {"format"}

@@ -3,8 +3,24 @@ filters and dimensions they are keyed by). Both return `Part`s whose rows are a 
 values in VALUE_COLUMNS order; `fetch` runs every part of an answer in one statement."""
 from typing import NamedTuple
 
-from sqlalchemy import (Boolean, Integer, Select, String, and_, bindparam, case, exists, func, literal, literal_column,
-                        null, or_, select, union, union_all)
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union,
+    union_all,
+)
 
 from portfolio.extensions import db
 from portfolio.measures import AMOUNT_COLUMNS, COUNT_COLUMNS

@@ -3,8 +3,23 @@ is): `rebuild` fills the tables from scratch and `differences` compares them wit
 Writes move the cells by the change in their projects' contributions, computed from the states they hold
 (statistics/contributions.py), in their own transaction; the property tests compare the two.
 """
-from sqlalchemy import (BigInteger, Integer, and_, case, delete, exists, func, insert, literal, not_, or_,
-                        select, true, type_coerce, union_all)
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
 
 from portfolio import dialect
 from portfolio.extensions import db
