@@ -1,0 +1,34 @@
+"""Regression tests for defects found by the hostile-input work of #13 (Schemathesis, hand-made inputs):
+each was a 500 or an answer the published contract does not allow."""
+import base64
+import json
+
+import pytest
+
+from helpers import add_line, create_project
+
+
+def _cursor(direction: str, sort: str, value, project_id: int = 1) -> str:
+    return base64.urlsafe_b64encode(json.dumps([direction, sort, value, project_id]).encode()).decode().rstrip("=")
+
+
+def _problem(response, status: int, pointer: str, location: str) -> None:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.content_type == "application/problem+json"
+    assert {(e["pointer"], e["location"]) for e in response.json.get("errors", [])} >= {(pointer, location)}, \
+        response.json
+
+
+@pytest.mark.parametrize("sort, value", [
+    ("title", "\ud800"),  # a lone surrogate: cannot be encoded for the database (was 500)
+    ("code", "a\udfff"),
+    ("code", "a\x00"),  # NUL: PostgreSQL refuses it in text (was a misleading "figure too large" 422)
+    ("-title", "x\x00y"),
+    ("updated_at", "9999-12-31T23:59:59-14:00"),  # beyond year 9999 once in UTC (was 500)
+    ("-updated_at", "0001-01-01T00:00:00+14:00"),  # before year 1 once in UTC (was 500)
+])
+@pytest.mark.parametrize("direction", ["next", "prev"])
+def test_hand_made_cursor_with_unbindable_value_is_422_naming_cursor(client, sort, value, direction):
+    create_project(client, "K-1")
+    response = client.get("/api/v1/projects", query_string={"sort": sort, "cursor": _cursor(direction, sort, value)})
+    _problem(response, 422, "/cursor", "query")
