@@ -32,3 +32,20 @@ def test_hand_made_cursor_with_unbindable_value_is_422_naming_cursor(client, sor
     create_project(client, "K-1")
     response = client.get("/api/v1/projects", query_string={"sort": sort, "cursor": _cursor(direction, sort, value)})
     _problem(response, 422, "/cursor", "query")
+
+
+@pytest.mark.parametrize("mode", ["create", "upsert"])
+@pytest.mark.parametrize("code", [["P-1"], {"code": "P-1"}])
+def test_bulk_project_row_whose_code_is_not_a_string_is_422_naming_it(client, mode, code):
+    create_project(client, "P-1")
+    response = client.post(f"/api/v1/projects/bulk?mode={mode}", json={"items": [{"code": code, "title": "x"}]})
+    _problem(response, 422, "/items/0/code", "json")
+
+
+@pytest.mark.parametrize("project", [["P-1"], {}, {"code": "P-1"}])
+def test_bulk_transaction_row_whose_project_is_not_a_string_is_422_naming_it(client, project):
+    create_project(client, "P-1")
+    response = client.post("/api/v1/transactions/bulk", json={"items": [
+        {"project": project, "reference": "R-1", "type": "expenditure", "date": "2003-01-01", "amount": "1.00",
+         "currency": "USD"}]})
+    _problem(response, 422, "/items/0/project", "json")
