@@ -49,3 +49,40 @@ def test_bulk_transaction_row_whose_project_is_not_a_string_is_422_naming_it(cli
         {"project": project, "reference": "R-1", "type": "expenditure", "date": "2003-01-01", "amount": "1.00",
          "currency": "USD"}]})
     _problem(response, 422, "/items/0/project", "json")
+
+
+def _json_schema(node):
+    """OpenAPI 3.0 schema -> JSON Schema: `nullable: true` becomes "or null"."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _json_schema(value) for key, value in node.items() if key != "nullable"}
+    return {"anyOf": [out, {"type": "null"}]} if node.get("nullable") else out
+
+
+def _validator(client, path: str, method: str = "get", status: str = "200"):
+    """A JSON Schema validator for the operation's documented response, references resolved in the document."""
+    import jsonschema
+
+    spec = client.get("/api/v1/openapi.json").json
+    schema = spec["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+    return jsonschema.Draft202012Validator(_json_schema({**schema, "components": spec["components"]}))
+
+
+def test_negative_remaining_money_matches_the_published_schema(client):
+    """Spent more than the budget: remaining_usd is negative, and the contract says it can be (Schemathesis
+    found every aggregate and the finance view answering outside their documented pattern)."""
+    create_project(client, "OVER")
+    add_line(client, "OVER", amount="100.00")
+    response = client.post("/api/v1/projects/OVER/transactions", json={
+        "reference": "EXP-1", "type": "expenditure", "date": "2003-03-01", "amount": "150.00", "currency": "USD"})
+    assert response.status_code == 201, response.json
+    answers = [("/api/v1/aggregates/{dimension}", "/api/v1/aggregates/region"),
+               ("/api/v1/aggregates/region-priority", "/api/v1/aggregates/region-priority"),
+               ("/api/v1/projects/{code}/finance", "/api/v1/projects/OVER/finance")]
+    for path, url in answers:
+        body = client.get(url).json
+        assert "-50.00" in json.dumps(body), body
+        errors = [error.message for error in _validator(client, path).iter_errors(body)]
+        assert errors == [], (url, errors)
