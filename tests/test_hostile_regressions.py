@@ -86,3 +86,26 @@ def test_negative_remaining_money_matches_the_published_schema(client):
         assert "-50.00" in json.dumps(body), body
         errors = [error.message for error in _validator(client, path).iter_errors(body)]
         assert errors == [], (url, errors)
+
+
+@pytest.mark.parametrize("cell, pointer", [
+    ('"RB-NL\n"', "/items/0/code"),  # a line break inside a quoted cell was stripped: RB-NL was created
+    ('"RB-NL\r"', "/items/0/code"),
+    ('"\tRB-NL"', "/items/0/code"),
+])
+def test_csv_code_with_a_line_break_or_tab_is_refused_not_trimmed(client, cell, pointer):
+    response = client.post("/api/v1/projects/bulk", data=f"code,title,region,priorities\n{cell},t,europe,cooperation\n",
+                           content_type="text/csv")
+    _problem(response, 422, pointer, "csv")
+    assert client.get("/api/v1/projects/RB-NL").status_code == 404
+
+
+def test_csv_cells_padded_with_spaces_still_read_as_their_value(client):
+    response = client.post("/api/v1/projects/bulk", content_type="text/csv",
+                           data="code, title ,region,countries,priorities\n RB-1 , A title , europe , AL ; MK ,"
+                                " cooperation : 60 ; harmonization : 40 \n")
+    assert response.status_code == 200, response.json
+    project = client.get("/api/v1/projects/RB-1").json
+    assert (project["title"], [c["code"] for c in project["countries"]]) == ("A title", ["AL", "MK"])
+    assert sorted((p["code"], p["share"]) for p in project["priorities"]) == [("cooperation", "60.00"),
+                                                                                ("harmonization", "40.00")]
