@@ -109,3 +109,24 @@ def test_csv_cells_padded_with_spaces_still_read_as_their_value(client):
     assert (project["title"], [c["code"] for c in project["countries"]]) == ("A title", ["AL", "MK"])
     assert sorted((p["code"], p["share"]) for p in project["priorities"]) == [("cooperation", "60.00"),
                                                                                 ("harmonization", "40.00")]
+
+
+@pytest.mark.parametrize("value", [1, 0, "true", "1", 1.0])
+def test_post_emergency_takes_a_json_boolean_only(client, value):
+    """The contract says boolean; marshmallow's Boolean took 1 and 0 (1 == True in Python)."""
+    from helpers import project_body
+
+    response = client.post("/api/v1/projects", json=project_body("BOOL-1", post_emergency=value))
+    _problem(response, 422, "/post_emergency", "json")
+    assert client.get("/api/v1/projects/BOOL-1").status_code == 404
+
+
+def test_post_emergency_true_and_false_still_work_in_json_and_csv(client):
+    from helpers import project_body
+
+    assert client.post("/api/v1/projects", json=project_body("BOOL-T", post_emergency=True)).json["post_emergency"]
+    response = client.post("/api/v1/projects/bulk", content_type="text/csv", data=(
+        "code,title,region,priorities,post_emergency\nBOOL-F,t,europe,cooperation,false\n"
+        "BOOL-C,t,europe,cooperation,TRUE\n"))
+    assert response.status_code == 200, response.json
+    assert [client.get(f"/api/v1/projects/{c}").json["post_emergency"] for c in ("BOOL-F", "BOOL-C")] == [False, True]

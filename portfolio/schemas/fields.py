@@ -84,6 +84,16 @@ class DecimalString(fields.Field):
         return format(Decimal(value).quantize(Decimal(1).scaleb(-self.places)), "f")
 
 
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false, nothing else: 1 and 0 are numbers (marshmallow's own Boolean takes 1 for true,
+    as 1 == True in Python, whatever its truthy set says)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class Money(DecimalString):
     """A USD figure in a response: two places always, so JSON, CSV and XLSX say the same."""
 
