@@ -43,8 +43,9 @@ class Bulk(MethodView):
                 require("edit")
             create, update = bulk_schemas.PROJECT_SCHEMAS
             updating = args["mode"] == "upsert"
-            loaded, errors = bulk_schemas.load_items(
-                raw, lambda item: updating and item.get("code") in existing, create, update)
+            loaded, errors = bulk_schemas.load_items(  # a code that is not a string: the schema says why
+                raw, lambda item: updating and isinstance(item.get("code"), str) and item["code"] in existing,
+                create, update)
             return bulk.upsert(loaded, errors, existing, args["mode"], current_actor())
         except DomainError as error:  # every row's errors, located in the file when it was a CSV
             raise uploads.located(error, lines)

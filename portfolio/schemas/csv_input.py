@@ -2,7 +2,8 @@
 (/items/<row index>/<field>) are the same for both; every CSV error also says "location": "csv" and
 gives the file's line (`row`, the header being line 1) and the `column`.
 
-Cells: empty means "not given" (an upsert leaves the stored value alone); lists are separated by ';';
+Cells: empty means "not given" (an upsert leaves the stored value alone); lists are separated by ';'; the
+spaces around a cell or a list entry are dropped, nothing else (a quoted "RB-NL\\n" is not the code RB-NL);
 a `clear` column names the fields to empty on purpose (e.g. `acronym;countries`).
 """
 import csv
@@ -26,7 +27,7 @@ def _bad_file(message: str, **extra) -> Invalid:
 
 
 def _split(cell: str) -> list[str]:
-    return [part.strip() for part in cell.split(";") if part.strip()]
+    return [part.strip(" ") for part in cell.split(";") if part.strip(" ")]
 
 
 def parse(data: bytes, layout: Layout) -> tuple[list[dict], dict[int, int]]:
@@ -71,7 +72,7 @@ def _parse(text: str, layout: Layout) -> tuple[list[dict], dict[int, int]]:
 def _item(row: dict, layout: Layout) -> dict:
     item: dict = {}
     for name, cell in row.items():
-        cell = cell.strip()
+        cell = cell.strip(" ")  # the spaces spreadsheets pad cells with; a line break is part of the value
         if not cell or name == "clear":
             continue
         if name in layout.lists:
@@ -81,7 +82,8 @@ def _item(row: dict, layout: Layout) -> dict:
             item[name] = []
             for part in _split(cell):
                 key, _, value = part.partition(":")
-                item[name].append({first: key.strip(), **({second: value.strip()} if value.strip() else {})})
+                key, value = key.strip(" "), value.strip(" ")
+                item[name].append({first: key, **({second: value} if value else {})})
         else:
             item[name] = cell
     for name in _split(row.get("clear") or ""):

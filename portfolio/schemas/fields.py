@@ -50,14 +50,15 @@ class DecimalString(fields.Field):
     }
 
     def __init__(self, places: int, *, digits: int = 15, low: Decimal = Decimal(0), low_exclusive: bool = False,
-                 high: Decimal | None = None, high_exclusive: bool = False, **kwargs):
-        self.pattern = rf"^[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$"
+                 high: Decimal | None = None, high_exclusive: bool = False, signed: bool = False, **kwargs):
+        sign = "-?" if signed else ""  # signed: a figure that can be negative (remaining = budget - spent)
+        self.pattern = rf"^{sign}[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$"
         metadata = {"pattern": self.pattern, "format": "decimal", "x-decimal-places": places,
                     **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
         self.places, self.digits = places, digits
         self.low, self.high, self.low_exclusive, self.high_exclusive = low, high, low_exclusive, high_exclusive
-        self.regex = re.compile(rf"\A[0-9]{{1,{digits}}}(?:\.[0-9]{{1,{places}}})?\Z")
+        self.regex = re.compile(rf"\A{sign}[0-9]{{1,{digits}}}(?:\.[0-9]{{1,{places}}})?\Z")
 
     def _describe_range(self) -> str:
         low = f"greater than {self.low}" if self.low_exclusive else f"at least {self.low}"
@@ -82,6 +83,16 @@ class DecimalString(fields.Field):
         if value is None:
             return None
         return format(Decimal(value).quantize(Decimal(1).scaleb(-self.places)), "f")
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false, nothing else: 1 and 0 are numbers (marshmallow's own Boolean takes 1 for true,
+    as 1 == True in Python, whatever its truthy set says)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 class Money(DecimalString):

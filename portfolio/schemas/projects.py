@@ -13,6 +13,7 @@ from portfolio.schemas.fields import (
     Code,
     DecimalString,
     Money,
+    StrictBoolean,
     StrictDate,
     Text,
     VocabularyCode,
@@ -91,7 +92,7 @@ class ProjectWriteSchema(StrictSchema):
     status = enum(PROJECT_STATUSES, load_default="pipeline", metadata={"description": "IATI activity status"})
     start_date = StrictDate(allow_none=True)
     end_date = StrictDate(allow_none=True)
-    post_emergency = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    post_emergency = StrictBoolean(load_default=False)
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _check(self, data, original, **kwargs):

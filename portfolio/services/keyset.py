@@ -3,7 +3,7 @@ previous page's last (sort key, id), so the last page costs what the first does.
 import base64
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import and_, func, literal, or_, tuple_
@@ -48,9 +48,13 @@ def decode(cursor: str, sort: str):
         if direction not in ("next", "prev") or cursor_sort != sort or type(project_id) is not int \
                 or not 1 <= project_id <= MAX_ID or not (value is None or isinstance(value, str)):
             raise ValueError
+        if value is not None and re.search("[\x00\ud800-\udfff]", value):
+            raise ValueError  # no stored value has a NUL or a lone surrogate, and neither can be bound
         parsed = None if value is None else PARSE[sort.lstrip("-")](value)
-        if isinstance(parsed, datetime) and parsed.tzinfo is None:
-            raise ValueError
+        if isinstance(parsed, datetime):
+            if parsed.tzinfo is None:
+                raise ValueError
+            parsed = parsed.astimezone(timezone.utc)  # OverflowError (an ArithmeticError) at the calendar's edges
         return direction, parsed, project_id
     except (ValueError, TypeError, KeyError, ArithmeticError, InvalidOperation, UnicodeDecodeError) as exc:
         raise Invalid([field_error("/cursor", "Invalid cursor.", "query")],

@@ -17,7 +17,8 @@ def lock_projects(items) -> dict[str, states.ProjectState]:
 def is_update(projects: dict):
     """Whether an item names a transaction that exists (then it carries only what it changes)."""
     def check(item) -> bool:
-        state = projects.get(item.get("project"))
+        code = item.get("project")
+        state = projects.get(code) if isinstance(code, str) else None  # a list or object: the schema says why
         return state is not None and any(t["reference"] == item.get("reference") for t in state.transactions.values())
     return check
 

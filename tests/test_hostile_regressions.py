@@ -1,0 +1,132 @@
+"""Regression tests for defects found by the hostile-input work of #13 (Schemathesis, hand-made inputs):
+each was a 500 or an answer the published contract does not allow."""
+import base64
+import json
+
+import pytest
+
+from helpers import add_line, create_project
+
+
+def _cursor(direction: str, sort: str, value, project_id: int = 1) -> str:
+    return base64.urlsafe_b64encode(json.dumps([direction, sort, value, project_id]).encode()).decode().rstrip("=")
+
+
+def _problem(response, status: int, pointer: str, location: str) -> None:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.content_type == "application/problem+json"
+    assert {(e["pointer"], e["location"]) for e in response.json.get("errors", [])} >= {(pointer, location)}, \
+        response.json
+
+
+@pytest.mark.parametrize("sort, value", [
+    ("title", "\ud800"),  # a lone surrogate: cannot be encoded for the database (was 500)
+    ("code", "a\udfff"),
+    ("code", "a\x00"),  # NUL: PostgreSQL refuses it in text (was a misleading "figure too large" 422)
+    ("-title", "x\x00y"),
+    ("updated_at", "9999-12-31T23:59:59-14:00"),  # beyond year 9999 once in UTC (was 500)
+    ("-updated_at", "0001-01-01T00:00:00+14:00"),  # before year 1 once in UTC (was 500)
+])
+@pytest.mark.parametrize("direction", ["next", "prev"])
+def test_hand_made_cursor_with_unbindable_value_is_422_naming_cursor(client, sort, value, direction):
+    create_project(client, "K-1")
+    response = client.get("/api/v1/projects", query_string={"sort": sort, "cursor": _cursor(direction, sort, value)})
+    _problem(response, 422, "/cursor", "query")
+
+
+@pytest.mark.parametrize("mode", ["create", "upsert"])
+@pytest.mark.parametrize("code", [["P-1"], {"code": "P-1"}])
+def test_bulk_project_row_whose_code_is_not_a_string_is_422_naming_it(client, mode, code):
+    create_project(client, "P-1")
+    response = client.post(f"/api/v1/projects/bulk?mode={mode}", json={"items": [{"code": code, "title": "x"}]})
+    _problem(response, 422, "/items/0/code", "json")
+
+
+@pytest.mark.parametrize("project", [["P-1"], {}, {"code": "P-1"}])
+def test_bulk_transaction_row_whose_project_is_not_a_string_is_422_naming_it(client, project):
+    create_project(client, "P-1")
+    response = client.post("/api/v1/transactions/bulk", json={"items": [
+        {"project": project, "reference": "R-1", "type": "expenditure", "date": "2003-01-01", "amount": "1.00",
+         "currency": "USD"}]})
+    _problem(response, 422, "/items/0/project", "json")
+
+
+def _json_schema(node):
+    """OpenAPI 3.0 schema -> JSON Schema: `nullable: true` becomes "or null"."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _json_schema(value) for key, value in node.items() if key != "nullable"}
+    return {"anyOf": [out, {"type": "null"}]} if node.get("nullable") else out
+
+
+def _validator(client, path: str, method: str = "get", status: str = "200"):
+    """A JSON Schema validator for the operation's documented response, references resolved in the document."""
+    import jsonschema
+
+    spec = client.get("/api/v1/openapi.json").json
+    schema = spec["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+    return jsonschema.Draft202012Validator(_json_schema({**schema, "components": spec["components"]}))
+
+
+def test_negative_remaining_money_matches_the_published_schema(client):
+    """Spent more than the budget: remaining_usd is negative, and the contract says it can be (Schemathesis
+    found every aggregate and the finance view answering outside their documented pattern)."""
+    create_project(client, "OVER")
+    add_line(client, "OVER", amount="100.00")
+    response = client.post("/api/v1/projects/OVER/transactions", json={
+        "reference": "EXP-1", "type": "expenditure", "date": "2003-03-01", "amount": "150.00", "currency": "USD"})
+    assert response.status_code == 201, response.json
+    answers = [("/api/v1/aggregates/{dimension}", "/api/v1/aggregates/region"),
+               ("/api/v1/aggregates/region-priority", "/api/v1/aggregates/region-priority"),
+               ("/api/v1/projects/{code}/finance", "/api/v1/projects/OVER/finance")]
+    for path, url in answers:
+        body = client.get(url).json
+        assert "-50.00" in json.dumps(body), body
+        errors = [error.message for error in _validator(client, path).iter_errors(body)]
+        assert errors == [], (url, errors)
+
+
+@pytest.mark.parametrize("cell, pointer", [
+    ('"RB-NL\n"', "/items/0/code"),  # a line break inside a quoted cell was stripped: RB-NL was created
+    ('"RB-NL\r"', "/items/0/code"),
+    ('"\tRB-NL"', "/items/0/code"),
+])
+def test_csv_code_with_a_line_break_or_tab_is_refused_not_trimmed(client, cell, pointer):
+    response = client.post("/api/v1/projects/bulk", data=f"code,title,region,priorities\n{cell},t,europe,cooperation\n",
+                           content_type="text/csv")
+    _problem(response, 422, pointer, "csv")
+    assert client.get("/api/v1/projects/RB-NL").status_code == 404
+
+
+def test_csv_cells_padded_with_spaces_still_read_as_their_value(client):
+    response = client.post("/api/v1/projects/bulk", content_type="text/csv",
+                           data="code, title ,region,countries,priorities\n RB-1 , A title , europe , AL ; MK ,"
+                                " cooperation : 60 ; harmonization : 40 \n")
+    assert response.status_code == 200, response.json
+    project = client.get("/api/v1/projects/RB-1").json
+    assert (project["title"], [c["code"] for c in project["countries"]]) == ("A title", ["AL", "MK"])
+    assert sorted((p["code"], p["share"]) for p in project["priorities"]) == [("cooperation", "60.00"),
+                                                                                ("harmonization", "40.00")]
+
+
+@pytest.mark.parametrize("value", [1, 0, "true", "1", 1.0])
+def test_post_emergency_takes_a_json_boolean_only(client, value):
+    """The contract says boolean; marshmallow's Boolean took 1 and 0 (1 == True in Python)."""
+    from helpers import project_body
+
+    response = client.post("/api/v1/projects", json=project_body("BOOL-1", post_emergency=value))
+    _problem(response, 422, "/post_emergency", "json")
+    assert client.get("/api/v1/projects/BOOL-1").status_code == 404
+
+
+def test_post_emergency_true_and_false_still_work_in_json_and_csv(client):
+    from helpers import project_body
+
+    assert client.post("/api/v1/projects", json=project_body("BOOL-T", post_emergency=True)).json["post_emergency"]
+    response = client.post("/api/v1/projects/bulk", content_type="text/csv", data=(
+        "code,title,region,priorities,post_emergency\nBOOL-F,t,europe,cooperation,false\n"
+        "BOOL-C,t,europe,cooperation,TRUE\n"))
+    assert response.status_code == 200, response.json
+    assert [client.get(f"/api/v1/projects/{c}").json["post_emergency"] for c in ("BOOL-F", "BOOL-C")] == [False, True]
