@@ -13,6 +13,7 @@ from portfolio import dialect
 from portfolio.errors import Invalid, field_error
 from portfolio.extensions import db
 from portfolio.models import ExchangeRate
+from portfolio.models.base import utcnow
 from portfolio.money import MAX_USD, convert_to_usd
 from portfolio.rules import MINOR_UNITS
 
@@ -131,6 +132,7 @@ def load_csv(data: bytes) -> dict:
     for row, r in changes:
         row.usd_per_unit, row.source = r["usd_per_unit"], r["source"]
     changed = len(changes)
-    dialect.insert_rows(ExchangeRate.__table__, fresh)
+    now = utcnow()  # COPY (PostgreSQL) applies no Python-side default
+    dialect.insert_rows(ExchangeRate.__table__, [{**r, "created_at": now} for r in fresh])
     db.session.flush()
     return {"created": len(fresh), "updated": changed, "unchanged": len(rows) - len(fresh) - changed}
