@@ -26,3 +26,11 @@ def test_rates_load_creates_rates_with_their_time_on_every_engine(runner, tmp_pa
         db.session.remove()
     again = load(runner, tmp_path, "EUR,2003-01-01,1.0485,ECB reference rate\n")
     assert "Rates: 0 created, 0 updated, 1 unchanged." in again.output
+
+
+def test_rates_load_refuses_a_currency_and_date_given_twice_naming_the_line(runner, tmp_path, client):
+    result = load(runner, tmp_path, "EUR,2003-01-01,1.10,a\nEUR,2003-01-02,1.11,a\neur,2003-01-01,1.12,b\n")
+    assert result.exit_code == 1
+    assert "line 4: the EUR rate of 2003-01-01 is already on line 2" in result.output
+    assert "nothing was loaded" in result.output
+    assert client.get("/api/v1/exchange-rates").json == []

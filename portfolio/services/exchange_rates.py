@@ -79,7 +79,7 @@ def price(record: dict, *, stated: bool, default_value_date: date, prefix: str =
 
 def parse_csv(data: bytes) -> tuple[list[dict], list[dict]]:
     """Rows of a rates CSV (header: currency,date,usd_per_unit,source), and every error with its line."""
-    rows, errors = [], []
+    rows, errors, seen = [], [], {}
     try:
         reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
         if tuple(reader.fieldnames or ()) != CSV_COLUMNS:
@@ -96,8 +96,11 @@ def parse_csv(data: bytes) -> tuple[list[dict], list[dict]]:
                 source = (record["source"] or "").strip()
                 if not 1 <= len(source) <= 300:
                     raise ValueError("source must name where the rate comes from (1-300 characters)")
-                rows.append({"currency": currency, "date": date.fromisoformat(record["date"].strip()),
-                             "usd_per_unit": value, "source": source})
+                day = date.fromisoformat(record["date"].strip())
+                if (currency, day) in seen:
+                    raise ValueError(f"the {currency} rate of {day} is already on line {seen[currency, day]}")
+                seen[currency, day] = line
+                rows.append({"currency": currency, "date": day, "usd_per_unit": value, "source": source})
             except (ValueError, ArithmeticError, AttributeError) as exc:
                 errors.append(field_error(f"/rows/{line - 2}", str(exc), "csv", row=line))
     except (UnicodeDecodeError, csv.Error) as exc:
