@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from portfolio import dialect
 from portfolio.errors import Invalid, NotFound, field_error
+from portfolio.measures import AMOUNT_COLUMNS, TRANSACTION_COLUMN, budget_columns
 from portfolio.money import MAX_PROJECT_USD, from_cents
 from portfolio.rules import amount_errors, period_errors
 from portfolio.services import exchange_rates, figures, storage
@@ -86,9 +87,13 @@ def revision_errors(lines: dict[int, dict], record_id: int, prefix: str = "") ->
 
 
 def limit_errors(state: ProjectState, prefix: str = "") -> list[dict]:
-    """One project's total of any measure is at most MAX_PROJECT_USD."""
+    """One project's total of any measure is at most MAX_PROJECT_USD (a budget measure: both budget statuses)."""
     years = figures.by_year(state, figures.current_flags(state.lines))
-    totals = [sum(column) for column in zip(*years.values())] if years else []
+    if not years:
+        return []
+    sums = dict(zip(AMOUNT_COLUMNS, (sum(column) for column in zip(*years.values()))))
+    totals = [sum(sums[c] for c in budget_columns(kind, None)) for kind in ("current", "original")] + \
+        [sums[c] for c in TRANSACTION_COLUMN.values()]
     if any(total > MAX_PROJECT_USD * 100 for total in totals):
         return [field_error(f"{prefix}/amount", f"The project's total would reach USD {from_cents(max(totals)):,}; a "
                                                 f"project's total may be at most USD {MAX_PROJECT_USD:,}.")]
