@@ -48,6 +48,8 @@ def merge(record: dict, data: dict, kind: Kind, prefix: str = "") -> list[dict]:
                 record[ORG_FIELDS[name]] = None if value is None else vocab.organisations[value].id
             else:
                 record[name] = value
+    if data.get("currency") == "USD":  # the rate went with the old currency (given with USD, the schema refuses it)
+        record.update({name: None for name in ("fx_rate", "fx_value_date", "fx_rate_id") if name not in data})
     errors = [field_error(f"{prefix}/{name}", message) for name, messages in amount_errors(record).items()
               for message in messages]
     if kind is LINES:
