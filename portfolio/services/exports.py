@@ -62,6 +62,8 @@ def rows(kind: str, args: dict):
         clauses.append(when >= date(args["year_from"], 1, 1))
     if args.get("year_to"):
         clauses.append(when <= date(args["year_to"], 12, 31))
+    if args.get("budget_status") and model is BudgetLine:  # as in the aggregates: only lines of that status
+        clauses.append(BudgetLine.status == args["budget_status"])
     statement = (select(Project.code, *(c for _, c, _ in columns), Project.synthetic)
                  .join(Project, Project.id == model.project_id).where(*clauses).order_by(model.id))
     return db.session.execute(statement.execution_options(yield_per=BATCH)).partitions()
