@@ -17,6 +17,33 @@ def transactions(client, code="P-1") -> dict:
     return {t["reference"]: t for t in client.get(f"/api/v1/projects/{code}/transactions").json}
 
 
+def test_bulk_json_creates_then_upserts_by_reference_and_unchanged_rows_write_nothing(client):
+    create_project(client, "P-1")
+    create_project(client, "P-2")
+    rows = [item(), item(reference="T-2", type="incoming-funds", provider="ILO"), item("P-2", "T-1", amount="7.50")]
+    response = client.post(BULK, json={"items": rows})
+    assert response.status_code == 200, response.json
+    assert response.json == {"created": 3, "updated": 0, "unchanged": 0, "items": [
+        {"index": 0, "project": "P-1", "reference": "T-1", "action": "created"},
+        {"index": 1, "project": "P-1", "reference": "T-2", "action": "created"},
+        {"index": 2, "project": "P-2", "reference": "T-1", "action": "created"}]}
+    p1, p2 = etag(client, "/api/v1/projects/P-1"), etag(client, "/api/v1/projects/P-2")
+    history = len(client.get("/api/v1/projects/P-1/history").json)
+
+    again = client.post(BULK, json={"items": rows})
+    assert (again.json["created"], again.json["updated"], again.json["unchanged"]) == (0, 0, 3)
+    assert etag(client, "/api/v1/projects/P-1") == p1 and len(client.get("/api/v1/projects/P-1/history").json) == history
+
+    # an existing transaction's row carries only what changes
+    changed = client.post(BULK, json={"items": [{"project": "P-1", "reference": "T-2", "amount": "12.00"},
+                                                item("P-1", "T-3")]})
+    assert [i["action"] for i in changed.json["items"]] == ["updated", "created"]
+    assert transactions(client)["T-2"]["usd_amount"] == "12.00"
+    assert transactions(client)["T-2"]["provider"] == "ILO"
+    assert etag(client, "/api/v1/projects/P-1") != p1 and etag(client, "/api/v1/projects/P-2") == p2
+    assert client.get("/api/v1/projects/P-1/history").json[0]["entity"] == "transaction"
+
+
 def test_bulk_is_all_or_nothing_and_names_every_bad_row(client):
     create_project(client, "P-1")
     rows = [item(), item("NOPE", "T-2"), item(reference="T-3", type="refund"), item(reference="T-1", amount="1.00"),
@@ -59,3 +86,21 @@ def test_bulk_csv_errors_carry_the_file_line_and_column(client):
                            content_type="multipart/form-data")
     assert response.status_code == 200, response.json
     assert response.json["updated"] == 1 and transactions(client)["T-3"]["description"] is None
+
+
+def test_bulk_with_an_idempotency_key_replays_and_refuses_another_body(client):
+    create_project(client, "P-1")
+    headers = {"Idempotency-Key": "import-2003-05"}
+    first = client.post(BULK, json={"items": [item()]}, headers=headers)
+    second = client.post(BULK, json={"items": [item()]}, headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert second.json == first.json and second.json["created"] == 1
+    assert second.headers["Idempotent-Replayed"] == "true"
+    other = client.post(BULK, json={"items": [item(amount="11.00")]}, headers=headers)
+    assert other.status_code == 422 and other.json["type"] == "/problems/idempotency-key-reused"
+    assert transactions(client)["T-1"]["usd_amount"] == "10.00"
+    csv_first = client.post(BULK, data=HEADER + "P-1,T-9,expenditure,2003-05-01,1.00,USD,,,,,\n",
+                            content_type="text/csv", headers={"Idempotency-Key": "csv-1"})
+    csv_again = client.post(BULK, data=HEADER + "P-1,T-9,expenditure,2003-05-01,1.00,USD,,,,,\n",
+                            content_type="text/csv", headers={"Idempotency-Key": "csv-1"})
+    assert csv_first.json == csv_again.json and csv_again.headers["Idempotent-Replayed"] == "true"
