@@ -6,7 +6,7 @@ from flask.views import MethodView
 from portfolio.api.base import ApiBlueprint
 from portfolio.auth import protect
 from portfolio.schemas.aggregates import AggregateSchema, CrossTabSchema, PortfolioSummarySchema
-from portfolio.schemas.filters import ProjectFilterSchema
+from portfolio.schemas.filters import AggregateFilterSchema, ProjectFilterSchema
 from portfolio.statistics import renderers
 from portfolio.statistics.aggregates import aggregate, region_priority
 from portfolio.statistics.dimensions import CROSS_TAB, DIMENSIONS
@@ -43,7 +43,7 @@ def _file_doc(extension: str) -> dict:
 
 @blp.route(f"/aggregates/{DIMENSION_RULE}")
 class Aggregate(MethodView):
-    @blp.arguments(ProjectFilterSchema, location="query")
+    @blp.arguments(AggregateFilterSchema, location="query")
     @blp.response(200, AggregateSchema)
     def get(self, args, dimension):
         """Rows by a dimension with every measure (current and original budget, commitments, incoming funds,
@@ -56,7 +56,7 @@ class Aggregate(MethodView):
 
 @blp.route("/aggregates/region-priority")
 class RegionPriority(MethodView):
-    @blp.arguments(ProjectFilterSchema, location="query")
+    @blp.arguments(AggregateFilterSchema, location="query")
     @blp.response(200, CrossTabSchema)
     def get(self, args):
         """Cross-tab of regions (rows) by priorities (columns); cells, rows and columns add up to the total."""
@@ -67,7 +67,7 @@ def _file_route(extension: str):
     rule = "/aggregates/<any(" + ", ".join(f"'{k}'" for k in (*DIMENSIONS, CROSS_TAB)) + f"):dimension>.{extension}"
 
     class AggregateFile(MethodView):
-        @blp.arguments(ProjectFilterSchema, location="query")
+        @blp.arguments(AggregateFilterSchema, location="query")
         @blp.doc(**_file_doc(extension))
         def get(self, args, dimension):
             return file_response(_answer(dimension, args), extension)

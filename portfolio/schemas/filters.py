@@ -13,6 +13,13 @@ YEAR_HELP = ("On aggregates and exports, a year range selects money: the budget 
 
 
 class ProjectFilterSchema(QuerySchema):
+    # Parameters that only mean something with another are refused alone, never ignored; an aggregate takes
+    # some alone where its dimension gives them a meaning (AggregateFilterSchema, aggregates.check_parameters).
+    NEEDS = {"rcp_link": ("rcp", "rcp_link says which links `rcp` matches; give rcp too."),
+             "organisation_role": ("organisation", "organisation_role says in which role `organisation` takes "
+                                                   "part; give organisation too.")}
+    ALONE = ()
+
     region = VocabularyCode("regions", metadata={"description": "Region code (/api/v1/regions)"})
     priority = VocabularyCode("priorities", metadata={"description": "Projects serving this priority"})
     country = VocabularyCode("countries", upper=True, metadata={"description": "Projects in this country"})
@@ -51,10 +58,18 @@ class ProjectFilterSchema(QuerySchema):
             errors["year_to"] = ["year_to must not be before year_from."]
         if "donor" in data and ("organisation" in data or "organisation_role" in data):
             errors["donor"] = ["Give either donor, or organisation with organisation_role, not both."]
-        if "rcp_link" in data and "rcp" not in data:
-            errors["rcp_link"] = ["rcp_link says which links `rcp` matches; give rcp too."]
+        for name, (needed, message) in self.NEEDS.items():
+            if name in data and needed not in data and name not in self.ALONE and name not in errors:
+                errors[name] = [message]
         if errors:
             raise ValidationError(errors)
+
+
+class AggregateFilterSchema(ProjectFilterSchema):
+    """The filters of an aggregate: rcp_link and organisation_role alone are checked against the dimension
+    (the rcp and organisation aggregates take them alone; statistics/aggregates.check_parameters)."""
+
+    ALONE = ("rcp_link", "organisation_role")
 
 
 SORT_KEYS = ("title", "code", "start_date", "budget", "updated_at")

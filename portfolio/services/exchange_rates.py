@@ -13,6 +13,7 @@ from portfolio import dialect
 from portfolio.errors import Invalid, field_error
 from portfolio.extensions import db
 from portfolio.models import BudgetLine, ExchangeRate, Transaction
+from portfolio.models.base import utcnow
 from portfolio.money import MAX_USD, convert_to_usd
 from portfolio.rules import MINOR_UNITS
 
@@ -78,7 +79,7 @@ def price(record: dict, *, stated: bool, default_value_date: date, prefix: str =
 
 def parse_csv(data: bytes) -> tuple[list[dict], list[dict]]:
     """Rows of a rates CSV (header: currency,date,usd_per_unit,source), and every error with its line."""
-    rows, errors = [], []
+    rows, errors, seen = [], [], {}
     try:
         reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
         if tuple(reader.fieldnames or ()) != CSV_COLUMNS:
@@ -95,8 +96,11 @@ def parse_csv(data: bytes) -> tuple[list[dict], list[dict]]:
                 source = (record["source"] or "").strip()
                 if not 1 <= len(source) <= 300:
                     raise ValueError("source must name where the rate comes from (1-300 characters)")
-                rows.append({"currency": currency, "date": date.fromisoformat(record["date"].strip()),
-                             "usd_per_unit": value, "source": source})
+                day = date.fromisoformat(record["date"].strip())
+                if (currency, day) in seen:
+                    raise ValueError(f"the {currency} rate of {day} is already on line {seen[currency, day]}")
+                seen[currency, day] = line
+                rows.append({"currency": currency, "date": day, "usd_per_unit": value, "source": source})
             except (ValueError, ArithmeticError, AttributeError) as exc:
                 errors.append(field_error(f"/rows/{line - 2}", str(exc), "csv", row=line))
     except (UnicodeDecodeError, csv.Error) as exc:
@@ -129,6 +133,7 @@ def load_csv(data: bytes) -> dict:
     for row, r in changes:
         row.usd_per_unit, row.source = r["usd_per_unit"], r["source"]
     changed = len(changes)
-    dialect.insert_rows(ExchangeRate.__table__, fresh)
+    now = utcnow()  # COPY (PostgreSQL) applies no Python-side default
+    dialect.insert_rows(ExchangeRate.__table__, [{**r, "created_at": now} for r in fresh])
     db.session.flush()
     return {"created": len(fresh), "updated": changed, "unchanged": len(rows) - len(fresh) - changed}

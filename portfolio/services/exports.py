@@ -80,6 +80,8 @@ def _statement(kind: str, args: dict, formatted: bool):
         clauses.append(when >= bindparam("f_from_date", type_=Date))
     if args.get("year_to"):
         clauses.append(when <= bindparam("f_to_date", type_=Date))
+    if args.get("budget_status") and model is BudgetLine:  # as in the aggregates: only lines of that status
+        clauses.append(BudgetLine.status == bindparam("f_budget_status", type_=String))
     if formatted:
         organisations = {attr: aliased(Organisation) for _, attr, k in columns if k == "organisation"}
         cells = [_sql(k, getattr(model, attr), organisations).label(name) for name, attr, k in columns]
@@ -93,6 +95,13 @@ def _statement(kind: str, args: dict, formatted: bool):
             .order_by(model.id))
 
 
+def _params(args: dict) -> dict:
+    params = filter_params(args)
+    if args.get("budget_status"):
+        params["f_budget_status"] = args["budget_status"]
+    return params
+
+
 def stream_csv(kind: str, args: dict):
     if dialect.is_postgresql():
         yield from _copy(kind, args)
@@ -101,7 +110,7 @@ def stream_csv(kind: str, args: dict):
 
 
 def _copy(kind: str, args: dict):
-    statement = _statement(kind, args, formatted=True).params(filter_params(args))
+    statement = _statement(kind, args, formatted=True).params(_params(args))
     connection = db.session.connection()
     query = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
     with connection.connection.driver_connection.cursor() as cursor:
@@ -119,7 +128,7 @@ def _write(kind: str, args: dict):
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header(kind))
     rows = db.session.execute(_statement(kind, args, formatted=False).execution_options(yield_per=BATCH),
-                              filter_params(args))
+                              _params(args))
     for partition in rows.partitions():
         for code, *values, synthetic in partition:
             writer.writerow([code, *("" if v is None else f(v) for f, v in zip(formats, values)),

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from portfolio import dialect
 from portfolio.errors import Invalid, NotFound, field_error
+from portfolio.measures import AMOUNT_COLUMNS, TRANSACTION_COLUMN, budget_columns
 from portfolio.models.base import utcnow
 from portfolio.money import MAX_PROJECT_USD, from_cents
 from portfolio.rules import amount_errors, period_errors
@@ -48,6 +49,8 @@ def merge(record: dict, data: dict, kind: Kind, prefix: str = "") -> list[dict]:
                 record[ORG_FIELDS[name]] = None if value is None else vocab.organisations[value].id
             else:
                 record[name] = value
+    if data.get("currency") == "USD":  # the rate went with the old currency (given with USD, the schema refuses it)
+        record.update({name: None for name in ("fx_rate", "fx_value_date", "fx_rate_id") if name not in data})
     errors = [field_error(f"{prefix}/{name}", message) for name, messages in amount_errors(record).items()
               for message in messages]
     if kind is LINES:
@@ -87,9 +90,13 @@ def revision_errors(lines: dict[int, dict], record_id: int, prefix: str = "") ->
 
 
 def limit_errors(state: ProjectState, prefix: str = "") -> list[dict]:
-    """One project's total of any measure is at most MAX_PROJECT_USD."""
+    """One project's total of any measure is at most MAX_PROJECT_USD (a budget measure: both budget statuses)."""
     years = figures.by_year(state, figures.current_flags(state.lines))
-    totals = [sum(column) for column in zip(*years.values())] if years else []
+    if not years:
+        return []
+    sums = dict(zip(AMOUNT_COLUMNS, (sum(column) for column in zip(*years.values()))))
+    totals = [sum(sums[c] for c in budget_columns(kind, None)) for kind in ("current", "original")] + \
+        [sums[c] for c in TRANSACTION_COLUMN.values()]
     if any(total > MAX_PROJECT_USD * 100 for total in totals):
         return [field_error(f"{prefix}/amount", f"The project's total would reach USD {from_cents(max(totals)):,}; a "
                                                 f"project's total may be at most USD {MAX_PROJECT_USD:,}.")]

@@ -53,9 +53,15 @@ def upsert(loaded: list, errors: list[dict], projects: dict, actor: str) -> dict
         record = after.transactions[record_id]
         before_record = dict(record)
         problems = records.merge(record, data, records.TRANSACTIONS, prefix)
+        if problems:  # nothing will be written: the other rows are checked against the project without this one
+            errors.extend(problems)
+            if existing is None:
+                del after.transactions[record_id]
+            else:
+                after.transactions[record_id] = before_record
+            continue
         if existing is not None and record != before_record:
             record["updated_at"] = now
-        errors.extend(problems)
         plan.append((index, code, data["reference"], record_id))
     for code, after in afters.items():
         for index, _, _, record_id in [p for p in plan if p[1] == code]:
