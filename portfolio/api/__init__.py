@@ -1,12 +1,15 @@
 """The HTTP layer: flask-smorest blueprints (routing, auth, ETags, statuses), problem+json, the checks
 every request passes, and the per-request unit of work."""
-from portfolio.api.base import ApiBlueprint, IdConverter, ProblemApi, ProjectCodeConverter  # noqa: F401
+from werkzeug.routing import AnyConverter
 
-api = ProblemApi()
+from portfolio.api.base import ApiBlueprint, IdConverter, ProblemApi, ProjectCodeConverter  # noqa: F401
+from portfolio.api.contract import ContractPlugin, any_converter_schema
+
+api = ProblemApi(spec_kwargs={"extra_plugins": [ContractPlugin()]})
 
 
 def init_app(app, limiter) -> None:
-    from portfolio.api import (aggregates, budget_lines, bulk, docs, exports, finance, health, history,
+    from portfolio.api import (aggregates, budget_lines, bulk, contract, docs, exports, finance, health, history,
                                organisations, problems, projects, reference, request_checks, sync, transactions,
                                unit_of_work)
     from portfolio.schemas.fields import DecimalString
@@ -20,7 +23,9 @@ def init_app(app, limiter) -> None:
         "type": "string", "pattern": "^(?!bulk$)[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"})
     api.register_converter(IdConverter, lambda converter: {"type": "integer", "minimum": 1,
                                                            "maximum": 2**31 - 1})
+    api.register_converter(AnyConverter, any_converter_schema)
     limiter.exempt(health.blp)
+    contract.NOT_RATE_LIMITED.add(health.blp.name)
     limiter.exempt(docs.assets)
     for blueprint in (bulk.blp, transactions.bulk_blp):
         limiter.limit(lambda: app.config["RATELIMIT_BULK"])(blueprint)

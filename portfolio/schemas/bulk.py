@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from portfolio.errors import field_error, flatten_messages
 from portfolio.schemas.csv_input import Layout
-from portfolio.schemas.fields import BoundedDateTime, CODE_HELP, CODE_PATTERN, Code, enum
+from portfolio.schemas.fields import BoundedDateTime, CODE_HELP, CODE_PATTERN, Code, enum, shared_enum
 from portfolio.schemas.projects import ProjectCreateSchema, optional
 from portfolio.schemas.reference import QuerySchema
 from portfolio.schemas.transactions import TransactionPatchSchema, TransactionWriteSchema
@@ -54,7 +54,7 @@ class BulkProjectsRequestSchema(Schema):
 class BulkItemResultSchema(Schema):
     index = fields.Integer()
     code = fields.String()
-    action = enum(("created", "updated", "unchanged"))
+    action = shared_enum("BulkAction")
 
 
 class BulkResultSchema(Schema):
@@ -83,7 +83,7 @@ class BulkTransactionResultItemSchema(Schema):
     index = fields.Integer()
     project = fields.String()
     reference = fields.String()
-    action = enum(("created", "updated", "unchanged"))
+    action = shared_enum("BulkAction")
 
 
 class BulkTransactionResultSchema(Schema):

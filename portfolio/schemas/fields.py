@@ -8,6 +8,7 @@ from decimal import Decimal
 from marshmallow import ValidationError, fields, validate
 
 from portfolio.models.base import MAX_ID
+from portfolio.schemas.enums import SHARED_ENUMS
 
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -138,6 +139,23 @@ def bounded_int(low: int, high: int, **kwargs) -> fields.Integer:
 def enum(values, **kwargs) -> fields.String:
     """One of a fixed set of strings (documented as an enum)."""
     return fields.String(validate=validate.OneOf(tuple(values)), **kwargs)
+
+
+class SharedEnum(fields.String):
+    """One of the values of a shared vocabulary (schemas/enums.py), published as a reference to its named
+    schema component rather than inline (api/contract.py); validated as `enum` validates."""
+
+    def __init__(self, component: str, **kwargs):
+        super().__init__(**kwargs)
+        self.component = component
+        self._one_of = validate.OneOf(SHARED_ENUMS[component][0])
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return self._one_of(super()._deserialize(value, attr, data, **kwargs))
+
+
+def shared_enum(component: str, **kwargs) -> SharedEnum:
+    return SharedEnum(component, **kwargs)
 
 
 KIND_NAMES = {"regions": "region", "priorities": "priority", "activity_types": "activity type", "rcps": "RCP",
