@@ -26,6 +26,7 @@ def shown(ids: list[int]) -> list[dict]:
 
 @blp.route("/projects")
 class Projects(MethodView):
+    @blp.doc(operationId="listProjects")
     @blp.arguments(ProjectQuerySchema, location="query")
     @blp.response(200, ProjectSchema(many=True))
     @blp.paginate()
@@ -41,6 +42,7 @@ class Projects(MethodView):
         pagination_parameters.item_count = queries.count(args)
         return shown(ids)
 
+    @blp.doc(operationId="createProject")
     @blp.etag
     @blp.arguments(ProjectCreateSchema)
     @blp.response(201, ProjectSchema)
@@ -54,6 +56,7 @@ class Projects(MethodView):
 
 @blp.route("/projects/<project_code:code>")
 class ProjectDetail(MethodView):
+    @blp.doc(operationId="getProject")
     @blp.etag
     @blp.response(200, ProjectSchema)
     def get(self, code):
@@ -62,6 +65,7 @@ class ProjectDetail(MethodView):
         blp.set_etag(etags.data(code, project.row["version"]))
         return present(project, current())
 
+    @blp.doc(operationId="updateProject")
     @blp.etag
     @blp.arguments(ProjectPatchSchema)
     @blp.response(200, ProjectSchema)
@@ -70,6 +74,7 @@ class ProjectDetail(MethodView):
         that changes nothing keeps the version and ETag and writes no history."""
         return self._change(code, data, replace=False)
 
+    @blp.doc(operationId="replaceProject")
     @blp.etag
     @blp.arguments(ProjectWriteSchema)
     @blp.response(200, ProjectSchema)
@@ -85,6 +90,7 @@ class ProjectDetail(MethodView):
         blp.set_etag(etags.data(code, after.row["version"]))
         return present(after, current())
 
+    @blp.doc(operationId="deleteProject")
     @blp.etag
     @blp.response(204)
     def delete(self, code):
