@@ -13,11 +13,11 @@ def _figures() -> dict:
             "description": f"{m.label}, exact to the cent; null when it is unknown for every project in the row"})
         out[f"unknown_{m.key}_count"] = fields.Integer(metadata={
             "description": f"Projects in the row whose {m.label.lower()} is unknown"})
-    out["remaining_usd"] = Money(allow_none=True, metadata={
+    out["remaining_usd"] = Money(allow_none=True, signed=True, metadata={
         "description": "budget_usd - expenditure_usd; null when either is null"})
     out["unknown_remaining_count"] = fields.Integer(metadata={
         "description": "Projects whose budget or actuals are unknown"})
-    out["spent_percent"] = DecimalString(2, allow_none=True, metadata={
+    out["spent_percent"] = DecimalString(2, digits=21, allow_none=True, metadata={
         "description": "expenditure_usd / budget_usd x 100, rounded half-up; null when either is null or the "
                        "budget is zero"})
     return out

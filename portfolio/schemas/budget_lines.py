@@ -3,7 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from portfolio.schemas.fields import DecimalString, Money, StrictDate, VocabularyCode, shared_enum
 from portfolio.rules import amount_errors, period_errors
-from portfolio.schemas.money import ConvertedFields
+from portfolio.schemas.money import ConvertedFields, amount_output
 from portfolio.schemas.projects import StrictSchema, optional
 
 
@@ -33,8 +33,7 @@ class BudgetLineSchema(Schema):
     id = fields.Integer()
     period_start = fields.Date()
     period_end = fields.Date()
-    amount = fields.String(metadata={"description": "In `currency`, with its ISO 4217 minor units", "format": "decimal",
-                                     "pattern": r"^[0-9]{1,15}(\.[0-9]{1,3})?$"})
+    amount = amount_output()
     currency = fields.String()
     fx_rate = DecimalString(10, allow_none=True)
     fx_value_date = fields.Date(allow_none=True)

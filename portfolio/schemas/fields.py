@@ -38,9 +38,17 @@ class Code(fields.String):
         super().__init__(validate=fullmatch(pattern, help_text), metadata=metadata, **kwargs)
 
 
+def decimal_pattern(places: int, digits: int = 15, signed: bool = False) -> str:
+    """The published grammar of a decimal string: what the OpenAPI document says and the server enforces."""
+    return rf"^{'-?' if signed else ''}[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$"
+
+
 class DecimalString(fields.Field):
     """An exact decimal carried as a JSON string ("1250.00"), never a float: the value must match the
-    published pattern exactly (no sign, exponent, underscore or space) and lie in [low, high]."""
+    published pattern exactly (no sign, exponent, underscore or space) and lie in [low, high].
+
+    In answers, `digits` and `signed` make the pattern hold for every value the server can send (a sum, a
+    difference); input is never signed."""
 
     default_error_messages = {
         "type": "Must be a decimal string, for example \"1250.00\".",
@@ -50,14 +58,15 @@ class DecimalString(fields.Field):
     }
 
     def __init__(self, places: int, *, digits: int = 15, low: Decimal = Decimal(0), low_exclusive: bool = False,
-                 high: Decimal | None = None, high_exclusive: bool = False, **kwargs):
-        self.pattern = rf"^[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$"
+                 high: Decimal | None = None, high_exclusive: bool = False, signed: bool = False, **kwargs):
+        self.pattern = decimal_pattern(places, digits, signed)
         metadata = {"pattern": self.pattern, "format": "decimal", "x-decimal-places": places,
                     **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
         self.places, self.digits = places, digits
         self.low, self.high, self.low_exclusive, self.high_exclusive = low, high, low_exclusive, high_exclusive
-        self.regex = re.compile(rf"\A[0-9]{{1,{digits}}}(?:\.[0-9]{{1,{places}}})?\Z")
+        # The published pattern itself, anchored as fullmatch() anchors it (no final newline slips through).
+        self.regex = re.compile(rf"\A(?:{self.pattern.removeprefix('^').removesuffix('$')})\Z")
 
     def _describe_range(self) -> str:
         low = f"greater than {self.low}" if self.low_exclusive else f"at least {self.low}"
@@ -85,10 +94,11 @@ class DecimalString(fields.Field):
 
 
 class Money(DecimalString):
-    """A USD figure in a response: two places always, so JSON, CSV and XLSX say the same."""
+    """A USD figure in a response: two places always, so JSON, CSV and XLSX say the same. Up to 17 digits:
+    every sum is of 64-bit counts of cents (a larger one is a database error, never a figure)."""
 
     def __init__(self, **kwargs):
-        super().__init__(2, **kwargs)
+        super().__init__(2, **{"digits": 17, **kwargs})
 
 
 class StrictDate(fields.Date):

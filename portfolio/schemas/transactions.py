@@ -3,7 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from portfolio.rules import amount_errors
 from portfolio.schemas.fields import Code, DecimalString, Money, StrictDate, Text, VocabularyCode, shared_enum
-from portfolio.schemas.money import ConvertedFields
+from portfolio.schemas.money import ConvertedFields, amount_output
 from portfolio.schemas.projects import StrictSchema, optional
 
 REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$"
@@ -37,8 +37,7 @@ class TransactionSchema(Schema):
     reference = fields.String()
     type = shared_enum("TransactionType")
     date = fields.Date()
-    amount = fields.String(metadata={"description": "In `currency`, with its ISO 4217 minor units", "format": "decimal",
-                                     "pattern": r"^[0-9]{1,15}(\.[0-9]{1,3})?$"})
+    amount = amount_output()
     currency = fields.String()
     fx_rate = DecimalString(10, allow_none=True)
     fx_value_date = fields.Date(allow_none=True)
