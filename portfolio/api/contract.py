@@ -21,13 +21,18 @@ import http
 import re
 
 from apispec import BasePlugin
+from apispec.ext.marshmallow import MarshmallowPlugin
 
 from portfolio import auth
 from portfolio.api import idempotency
 from portfolio.api.problems import PROBLEM_JSON
 from portfolio.schemas import enums
+from portfolio.schemas.aggregates import FiguresSchema
 from portfolio.schemas.fields import SharedEnum
 
+# Schemas whose subclasses are published as allOf [the base's component, their own fields], so the base is one
+# named schema reused everywhere (every row, cell and total of an aggregate has the Figures).
+SHARED_BASES = (FiguresSchema,)
 NOT_RATE_LIMITED: set[str] = set()  # blueprints exempt from the rate limits (api/__init__.py)
 WRITES = ("post", "put", "patch", "delete")
 BODY_METHODS = ("post", "put", "patch")
@@ -139,11 +144,30 @@ class ContractPlugin(BasePlugin):
             spec.components.parameter(name, parameter["in"], {k: v for k, v in parameter.items() if k != "in"})
         for name in enums.SHARED_ENUMS:
             spec.components.schema(name, enums.component(name))
-        for plugin in spec.plugins:  # the MarshmallowPlugin, initialised before this one
-            converter = getattr(plugin, "converter", None)
-            if converter is not None:
-                converter.map_to_openapi_type(SharedEnum, None, None)  # the type is the component's
-                converter.add_attribute_function(enum_reference)
+        # The MarshmallowPlugin, initialised before this one (flask-smorest puts extra plugins last).
+        self.marshmallow = next(plugin for plugin in spec.plugins if isinstance(plugin, MarshmallowPlugin))
+        self.marshmallow.converter.map_to_openapi_type(SharedEnum, None, None)  # the type is the component's
+        self.marshmallow.converter.add_attribute_function(enum_reference)
+
+    def schema_helper(self, name, definition, schema=None, **kwargs) -> dict | None:
+        """A subclass of a shared base: its own fields beside a reference to the base (allOf). apispec calls this
+        after the MarshmallowPlugin, with the definition it made, which is replaced here."""
+        schema_class = schema if isinstance(schema, type) else type(schema)
+        base = next((b for b in SHARED_BASES if schema is not None and issubclass(schema_class, b)), None)
+        if base is None or "properties" not in definition:
+            return None
+        # Under allOf neither part may refuse the other's fields (OpenAPI 3.0 has no unevaluatedProperties).
+        definition.pop("additionalProperties", None)
+        if schema_class is base:
+            return None
+        inherited = set(base._declared_fields)
+        properties, required = definition.pop("properties"), definition.pop("required", [])
+        definition.pop("type", None)
+        own = {"type": "object", "properties": {k: v for k, v in properties.items() if k not in inherited}}
+        if [r for r in required if r not in inherited]:
+            own["required"] = [r for r in required if r not in inherited]
+        reference = self.marshmallow.converter.resolve_nested_schema(base)  # registered if not yet
+        return {"allOf": [reference, own]}
 
     def operation_helper(self, path=None, operations=None, **kwargs) -> None:
         rule = kwargs.get("rule")
