@@ -310,7 +310,7 @@ def test_shared_vocabularies_are_named_schemas_used_everywhere(spec):
         if "enum" in node and node.get("type") == "string" and not re.fullmatch(r"/components/schemas/\w+", where):
             assert frozenset(node["enum"]) not in shared, f"{where} repeats {shared[frozenset(node['enum'])]}"
     status = {"$ref": "#/components/schemas/ProjectStatus"}
-    for name in ("Project", "ProjectWrite", "ProjectPatch", "ProjectCreate", "BulkProjectCreate"):
+    for name in ("Project", "ProjectWrite", "ProjectPatch", "ProjectCreate", "BulkProjectRow"):
         assert status in (schemas[name]["properties"]["status"], *schemas[name]["properties"]["status"].get(
             "allOf", [])), name
     for path in ("/api/v1/projects", "/api/v1/aggregates/{dimension}", "/api/v1/exports/budget-lines"):

@@ -111,6 +111,8 @@ NON_BREAKING_EDITS = {
     "error status documented": lambda s: _operation(s, "get", "/api/v1/regions")["responses"].update(
         {"418": {"description": "teapot"}}),
     "version bumped": lambda s: s["info"].update(version="1.1.0"),
+    "request field no longer required": lambda s: _schema(s, "ProjectCreate")["required"].remove("title"),
+    "default changed": lambda s: _schema(s, "BudgetLineWrite")["properties"]["status"].update(default="committed"),
 }
 
 

@@ -123,6 +123,8 @@ class _Comparison:
                 self.add(True, where, "now restricted to " + ", ".join(sorted(new_e)))
             elif "enum" in old_s and direction == "response":
                 self.add(True, where, "no longer restricted to " + ", ".join(sorted(old_e)))
+        if old_s.get("default") != new_s.get("default"):
+            self.add(False, where, f"default {old_s.get('default')!r} -> {new_s.get('default')!r}")
         old_n, new_n = bool(old_s.get("nullable")), bool(new_s.get("nullable"))
         if old_n and not new_n:
             self.add(direction == "request", where, "null no longer allowed")
@@ -155,6 +157,8 @@ class _Comparison:
                 self.add(True, where, f"field `{name}` is now required")
             if direction == "response" and name in old_r and name not in new_r:
                 self.add(True, where, f"field `{name}` is no longer always present")
+            if direction == "request" and name in old_r and name not in new_r:
+                self.add(False, where, f"field `{name}` is no longer required")
             self.schemas(old_p[name], new_p[name], f"{where}.{name}", direction, depth + 1)
 
     def parameters(self, where: str, old_op, new_op) -> None:
