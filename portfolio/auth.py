@@ -23,6 +23,9 @@ PERMISSIONS = {
     "admin": {"read", "create", "edit", "delete", "aggregate", "bulk"},
 }
 READ_PERMISSIONS = {"read", "aggregate"}
+# {blueprint name: {method: permission}}, as protect() declared it: the OpenAPI document's statuses
+# (401, 403) and security follow it (api/contract.py).
+PROTECTED: dict[str, dict[str, str]] = {}
 CACHE_SECONDS = 1.0  # a revoked token is refused by every worker within a second
 _cache: dict[tuple[str, str], tuple[float, tuple | None]] = {}
 _lock = threading.Lock()
@@ -115,6 +118,7 @@ def require(permission: str) -> None:
 
 def protect(blueprint, permissions_by_method: dict[str, str]) -> None:
     """Declare the permission each HTTP method of a blueprint needs."""
+    PROTECTED[blueprint.name] = dict(permissions_by_method)
 
     @blueprint.before_request
     def _check():

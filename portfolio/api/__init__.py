@@ -1,8 +1,11 @@
 """The HTTP layer: flask-smorest blueprints (routing, auth, ETags, statuses), problem+json, the checks
 every request passes, and the per-request unit of work."""
-from portfolio.api.base import ApiBlueprint, IdConverter, ProblemApi, ProjectCodeConverter  # noqa: F401
+from werkzeug.routing import AnyConverter
 
-api = ProblemApi()
+from portfolio.api.base import ApiBlueprint, IdConverter, ProblemApi, ProjectCodeConverter  # noqa: F401
+from portfolio.api.contract import ContractPlugin, any_converter_schema
+
+api = ProblemApi(spec_kwargs={"extra_plugins": [ContractPlugin()]})
 
 
 def init_app(app, limiter) -> None:
@@ -10,6 +13,7 @@ def init_app(app, limiter) -> None:
         aggregates,
         budget_lines,
         bulk,
+        contract,
         docs,
         exports,
         finance,
@@ -35,7 +39,9 @@ def init_app(app, limiter) -> None:
         "type": "string", "pattern": "^(?!bulk$)[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"})
     api.register_converter(IdConverter, lambda converter: {"type": "integer", "minimum": 1,
                                                            "maximum": 2**31 - 1})
+    api.register_converter(AnyConverter, any_converter_schema)
     limiter.exempt(health.blp)
+    contract.NOT_RATE_LIMITED.add(health.blp.name)
     limiter.exempt(docs.assets)
     for blueprint in (bulk.blp, transactions.bulk_blp):
         limiter.limit(lambda: app.config["RATELIMIT_BULK"])(blueprint)

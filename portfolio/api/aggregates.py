@@ -37,12 +37,14 @@ def file_response(result: dict, extension: str) -> Response:
 
 def _file_doc(extension: str) -> dict:
     media, _ = FILES[extension]
-    return {"responses": {"200": {"description": f"The same figures as the JSON answer, as {extension.upper()}",
+    return {"operationId": f"getAggregate{extension.title()}",
+            "responses": {"200": {"description": f"The same figures as the JSON answer, as {extension.upper()}",
                                   "content": {media: {"schema": {"type": "string", "format": "binary"}}}}}}
 
 
 @blp.route(f"/aggregates/{DIMENSION_RULE}")
 class Aggregate(MethodView):
+    @blp.doc(operationId="getAggregate")
     @blp.arguments(AggregateFilterSchema, location="query")
     @blp.response(200, AggregateSchema)
     def get(self, args, dimension):
@@ -56,6 +58,7 @@ class Aggregate(MethodView):
 
 @blp.route("/aggregates/region-priority")
 class RegionPriority(MethodView):
+    @blp.doc(operationId="getRegionPriority")
     @blp.arguments(AggregateFilterSchema, location="query")
     @blp.response(200, CrossTabSchema)
     def get(self, args):
@@ -85,6 +88,7 @@ for _extension in FILES:
 
 @blp.route("/portfolio/summary")
 class Summary(MethodView):
+    @blp.doc(operationId="getPortfolioSummary")
     @blp.arguments(ProjectFilterSchema, location="query")
     @blp.response(200, PortfolioSummarySchema)
     def get(self, args):

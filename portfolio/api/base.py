@@ -10,6 +10,7 @@ from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from werkzeug.routing import BaseConverter, IntegerConverter
 
+from portfolio.api.contract import problem_response
 from portfolio.api.problems import PROBLEM_JSON, http_exception_to_problem
 from portfolio.models.base import MAX_ID
 from portfolio.schemas.problem import ProblemSchema
@@ -24,14 +25,20 @@ class ProblemApi(Api):
         return http_exception_to_problem(error)
 
     def _register_responses(self):
-        # As the library does it, but documenting the media type the errors really have.
+        # As the library does it, but documenting the media type the errors really have, what each status
+        # means here and the headers that come with it (api/contract.py).
         for status in http.HTTPStatus:
             response = {"description": status.phrase}
+            if status >= 400:
+                response = problem_response(status)
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
+            else:
+                response["headers"] = {"X-Request-ID": "X_REQUEST_ID"}
             prepare_response(response, self.spec, PROBLEM_JSON)
             self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        response = {"description": "Any other error (500: unexpected, logged with the request id)",
+                    "schema": self.ERROR_SCHEMA, "headers": {"X-Request-ID": "X_REQUEST_ID"}}
         prepare_response(response, self.spec, PROBLEM_JSON)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 

@@ -15,15 +15,13 @@ idempotency.enable(blp)
 
 @blp.route("/projects/bulk")
 class Bulk(MethodView):
+    @blp.doc(operationId="bulkUpsertProjects")
     @blp.arguments(bulk_schemas.BulkQuerySchema, location="query")
     @blp.response(200, bulk_schemas.BulkResultSchema)
     @blp.alt_response(412, description="A row's if_match names another version; nothing was written")
-    @blp.doc(requestBody={"required": True, "content": {
-        "application/json": {"schema": bulk_schemas.BulkProjectsRequestSchema},
-        "text/csv": {"schema": {"type": "string"}, "example": "code,title,region,countries,priorities\n"
-                     "TCM-1,Border training,europe,AL;BA,cooperation:60;harmonization:40\n"},
-        "multipart/form-data": {"schema": {"type": "object", "properties": {
-            "file": {"type": "string", "format": "binary"}}}}}})
+    @blp.doc(requestBody=uploads.request_body(
+        bulk_schemas.BulkProjectsRequestSchema, bulk_schemas.PROJECT_CSV,
+        "code,title,region,countries,priorities\nTCM-1,Border training,europe,AL;BA,cooperation:60;harmonization:40\n"))
     def post(self, args):
         """Create (mode=create) or create-or-update by code (mode=upsert) up to 5,000 projects in one
         transaction. An upsert row changes only the fields it carries (absent fields and empty CSV cells

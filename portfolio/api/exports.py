@@ -23,6 +23,7 @@ def _stream(kind: str, args: dict) -> Response:
 
 @blp.route("/exports/budget-lines")
 class BudgetLinesExport(MethodView):
+    @blp.doc(operationId="exportBudgetLines")
     @blp.arguments(ProjectFilterSchema, location="query")
     @blp.doc(responses=FILE)
     def get(self, args):
@@ -33,6 +34,7 @@ class BudgetLinesExport(MethodView):
 
 @blp.route("/exports/transactions")
 class TransactionsExport(MethodView):
+    @blp.doc(operationId="exportTransactions")
     @blp.arguments(ProjectFilterSchema, location="query")
     @blp.doc(responses=FILE)
     def get(self, args):

@@ -6,7 +6,7 @@ from portfolio import etags
 from portfolio.api.base import ApiBlueprint
 from portfolio.auth import protect
 from portfolio.schemas.aggregates import FiguresSchema
-from portfolio.schemas.fields import DecimalString
+from portfolio.schemas.fields import DecimalString, shared_enum
 from portfolio.services import finance, projects
 
 blp = ApiBlueprint("finance", __name__, url_prefix="/api/v1", description="Budget against actual, per project")
@@ -20,7 +20,7 @@ class YearFiguresSchema(FiguresSchema):
 class OrganisationFiguresSchema(FiguresSchema):
     organisation = fields.String()
     name = fields.String()
-    role = fields.String()
+    role = shared_enum("OrganisationRole")
     share = DecimalString(2)
 
 
@@ -35,6 +35,7 @@ class ProjectFinanceSchema(Schema):
 
 @blp.route("/projects/<project_code:code>/finance")
 class ProjectFinance(MethodView):
+    @blp.doc(operationId="getProjectFinance")
     @blp.etag
     @blp.response(200, ProjectFinanceSchema)
     def get(self, code):

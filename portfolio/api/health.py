@@ -18,7 +18,7 @@ class HealthSchema(Schema):
 
 @blp.route("/healthz")
 class Health(MethodView):
-    @blp.doc(security=[])
+    @blp.doc(operationId="getHealth", security=[])
     @blp.response(200, HealthSchema)
     def get(self):
         """The process is up."""
@@ -27,7 +27,7 @@ class Health(MethodView):
 
 @blp.route("/readyz")
 class Ready(MethodView):
-    @blp.doc(security=[])
+    @blp.doc(operationId="getReadiness", security=[])
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, description="The database is not reachable, or the figures are being rebuilt")
     def get(self):
@@ -48,8 +48,8 @@ class Ready(MethodView):
 
 @blp.route("/metrics")
 class Metrics(MethodView):
-    @blp.doc(security=[])
-    @blp.response(200, description="Prometheus text exposition format", content_type="text/plain")
+    @blp.doc(operationId="getMetrics", security=[])
+    @blp.response(200, {"type": "string"}, description="Prometheus text exposition format", content_type="text/plain")
     def get(self):
         """Prometheus metrics: request counts by endpoint and status, latency histograms, replica lag."""
         refresh_gauges()

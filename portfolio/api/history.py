@@ -12,6 +12,7 @@ protect(blp, {"GET": "read"})
 
 @blp.route("/projects/<project_code:code>/history")
 class ProjectHistory(MethodView):
+    @blp.doc(operationId="listProjectHistory")
     @blp.response(200, AuditEventSchema(many=True))
     @blp.paginate()
     def get(self, code, pagination_parameters):

@@ -28,6 +28,7 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADERS = ("Content-Type", "Location", "ETag", "Content-Disposition")
 NOT_FINAL = {408, 409, 412, 423, 425, 428, 429}
 TABLE = IdempotencyKey.__table__
+ENABLED: set[str] = set()  # blueprints whose POSTs honour the header (the OpenAPI document says so)
 
 
 def fingerprint() -> str:
@@ -136,6 +137,7 @@ def purge() -> int:
 def enable(blueprint) -> None:
     """Honour Idempotency-Key on the blueprint's POSTs. Register after auth.protect(), so a refused
     request never claims a key."""
+    ENABLED.add(blueprint.name)
 
     @blueprint.before_request
     def _begin():

@@ -27,6 +27,7 @@ def _etag(organisation) -> dict:
 
 @blp.route("/organisations")
 class Organisations(MethodView):
+    @blp.doc(operationId="listOrganisations")
     @blp.response(200, OrganisationSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters):
@@ -36,6 +37,7 @@ class Organisations(MethodView):
         first = pagination_parameters.first_item
         return [organisations.present(o) for o in rows[first:first + pagination_parameters.page_size]]
 
+    @blp.doc(operationId="createOrganisation")
     @blp.etag
     @blp.arguments(OrganisationCreateSchema)
     @blp.response(201, OrganisationSchema)
@@ -50,6 +52,7 @@ class Organisations(MethodView):
 
 @blp.route("/organisations/<string(maxlength=20):code>")
 class OrganisationDetail(MethodView):
+    @blp.doc(operationId="getOrganisation")
     @blp.etag
     @blp.response(200, OrganisationSchema)
     def get(self, code):
@@ -58,6 +61,7 @@ class OrganisationDetail(MethodView):
         blp.set_etag(_etag(organisation))
         return organisations.present(organisation)
 
+    @blp.doc(operationId="updateOrganisation")
     @blp.etag
     @blp.arguments(OrganisationPatchSchema)
     @blp.response(200, OrganisationSchema)
@@ -69,6 +73,7 @@ class OrganisationDetail(MethodView):
         blp.set_etag(_etag(organisation))
         return organisations.present(organisation)
 
+    @blp.doc(operationId="deleteOrganisation")
     @blp.etag
     @blp.response(204)
     @blp.alt_response(409, description="Projects, budget lines or transactions still name it")
@@ -81,6 +86,7 @@ class OrganisationDetail(MethodView):
 
 @blp.route("/organisations/<string(maxlength=20):code>/history")
 class OrganisationHistory(MethodView):
+    @blp.doc(operationId="listOrganisationHistory")
     @blp.response(200, AuditEventSchema(many=True))
     @blp.paginate()
     def get(self, code, pagination_parameters):

@@ -27,6 +27,7 @@ def shown(ids: list[int]) -> list[dict]:
 
 @blp.route("/projects")
 class Projects(MethodView):
+    @blp.doc(operationId="listProjects")
     @blp.arguments(ProjectQuerySchema, location="query")
     @blp.response(200, ProjectSchema(many=True))
     @blp.paginate()
@@ -42,6 +43,7 @@ class Projects(MethodView):
         pagination_parameters.item_count = project_count(args)
         return shown(ids)
 
+    @blp.doc(operationId="createProject")
     @blp.etag
     @blp.arguments(ProjectCreateSchema)
     @blp.response(201, ProjectSchema)
@@ -55,6 +57,7 @@ class Projects(MethodView):
 
 @blp.route("/projects/<project_code:code>")
 class ProjectDetail(MethodView):
+    @blp.doc(operationId="getProject")
     @blp.etag
     @blp.response(200, ProjectSchema)
     def get(self, code):
@@ -63,6 +66,7 @@ class ProjectDetail(MethodView):
         blp.set_etag(etags.data(code, project.row["version"]))
         return present(project, current())
 
+    @blp.doc(operationId="updateProject")
     @blp.etag
     @blp.arguments(ProjectPatchSchema)
     @blp.response(200, ProjectSchema)
@@ -71,6 +75,7 @@ class ProjectDetail(MethodView):
         that changes nothing keeps the version and ETag and writes no history."""
         return self._change(code, data, replace=False)
 
+    @blp.doc(operationId="replaceProject")
     @blp.etag
     @blp.arguments(ProjectWriteSchema)
     @blp.response(200, ProjectSchema)
@@ -86,6 +91,7 @@ class ProjectDetail(MethodView):
         blp.set_etag(etags.data(code, after.row["version"]))
         return present(after, current())
 
+    @blp.doc(operationId="deleteProject")
     @blp.etag
     @blp.response(204)
     def delete(self, code):

@@ -14,10 +14,13 @@ def etag_data(kind: records.Kind, record: dict) -> dict:
 def record_routes(blp, kind: records.Kind, segment: str, id_name: str, write_schema, patch_schema, out_schema,
                   method_view, url_for, operations: dict[str, str] | None = None):
     label = kind.label
-    names = operations or {}
+    singular = "".join(part.title() for part in label.split())
+    # operationIds: listBudgetLines, createBudgetLine, getBudgetLine, ... (listTransactions, ...)
+    names = {"list": f"list{singular}s", "create": f"create{singular}", "get": f"get{singular}",
+             "update": f"update{singular}", "delete": f"delete{singular}", **(operations or {})}
 
     def doc(method: str) -> dict:
-        return {"operationId": names[method]} if method in names else {}
+        return {"operationId": names[method]}
 
     class Collection(method_view):
         @blp.doc(**doc("list"))
@@ -69,7 +72,6 @@ def record_routes(blp, kind: records.Kind, segment: str, id_name: str, write_sch
             blp.check_etag(etag_data(kind, records.get(project, kind, ids[id_name])))
             records.remove(project, kind, ids[id_name], current_actor())
 
-    singular = "".join(part.title() for part in label.split())
     collection_name, item_name = singular + "s", singular + "Detail"
     Collection.__name__ = Collection.__qualname__ = collection_name
     Item.__name__ = Item.__qualname__ = item_name

@@ -33,6 +33,7 @@ class ExchangeRateSchema(Schema):
 
 @blp.route("/regions")
 class Regions(MethodView):
+    @blp.doc(operationId="listRegions")
     @blp.response(200, RegionSchema(many=True))
     def get(self):
         """The four IOM geographic regions of 2003."""
@@ -41,6 +42,7 @@ class Regions(MethodView):
 
 @blp.route("/priorities")
 class Priorities(MethodView):
+    @blp.doc(operationId="listPriorities")
     @blp.response(200, PrioritySchema(many=True))
     def get(self):
         """The five priorities of §13."""
@@ -49,6 +51,7 @@ class Priorities(MethodView):
 
 @blp.route("/activity-types")
 class ActivityTypes(MethodView):
+    @blp.doc(operationId="listActivityTypes")
     @blp.response(200, ActivityTypeSchema(many=True))
     def get(self):
         """The eight common TCM activity types of §14."""
@@ -57,6 +60,7 @@ class ActivityTypes(MethodView):
 
 @blp.route("/countries")
 class Countries(MethodView):
+    @blp.doc(operationId="listCountries")
     @blp.arguments(CountryQuerySchema, location="query")
     @blp.response(200, CountrySchema(many=True))
     def get(self, args):
@@ -66,6 +70,7 @@ class Countries(MethodView):
 
 @blp.route("/rcps")
 class Rcps(MethodView):
+    @blp.doc(operationId="listRcps")
     @blp.arguments(RcpQuerySchema, location="query")
     @blp.response(200, RcpSchema(many=True))
     def get(self, args):
@@ -76,6 +81,7 @@ class Rcps(MethodView):
 
 @blp.route("/rcps/<string(maxlength=40):code>")
 class RcpDetail(MethodView):
+    @blp.doc(operationId="getRcp")
     @blp.response(200, RcpSchema)
     def get(self, code):
         """One RCP with its members."""
@@ -84,6 +90,7 @@ class RcpDetail(MethodView):
 
 @blp.route("/exchange-rates")
 class ExchangeRates(MethodView):
+    @blp.doc(operationId="listExchangeRates")
     @blp.response(200, ExchangeRateSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters):

@@ -12,6 +12,7 @@ protect(blp, {"GET": "read"})
 
 @blp.route("/sync/deleted-projects")
 class DeletedProjects(MethodView):
+    @blp.doc(operationId="listDeletedProjects")
     @blp.arguments(DeletedQuerySchema, location="query")
     @blp.response(200, DeletedProjectSchema(many=True))
     @blp.paginate()

@@ -28,13 +28,11 @@ idempotency.enable(bulk_blp)
 
 @bulk_blp.route("/transactions/bulk")
 class TransactionsBulk(MethodView):
+    @bulk_blp.doc(operationId="bulkUpsertTransactions")
     @bulk_blp.response(200, bulk_schemas.BulkTransactionResultSchema)
-    @bulk_blp.doc(requestBody={"required": True, "content": {
-        "application/json": {"schema": bulk_schemas.BulkTransactionsRequestSchema},
-        "text/csv": {"schema": {"type": "string"}, "example": "project,reference,type,date,amount,currency\n"
-                     "TCM-1,EXP-2004-001,expenditure,2004-03-31,12500.00,EUR\n"},
-        "multipart/form-data": {"schema": {"type": "object", "properties": {
-            "file": {"type": "string", "format": "binary"}}}}}})
+    @bulk_blp.doc(requestBody=uploads.request_body(
+        bulk_schemas.BulkTransactionsRequestSchema, bulk_schemas.TRANSACTION_CSV,
+        "project,reference,type,date,amount,currency\nTCM-1,EXP-2004-001,expenditure,2004-03-31,12500.00,EUR\n"))
     def post(self):
         """Create or update (by project and reference) up to 5,000 transactions in one transaction. If any
         row is invalid nothing is written, and every error names its row (/items/17/amount; for CSV also

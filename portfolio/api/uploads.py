@@ -11,6 +11,20 @@ CSV_TYPES = ("text/csv", "application/csv")
 UPLOAD_TYPES = ("application/json", *CSV_TYPES, "multipart/form-data")
 
 
+def request_body(json_schema, layout: csv_input.Layout, example: str) -> dict:
+    """The OpenAPI requestBody of a bulk upload. The CSV is documented as bytes (`format: binary`): the file
+    is sent as it is, and a generated client takes it as a file rather than a string it would re-encode."""
+    csv = {"schema": {"type": "string", "format": "binary", "description": "A UTF-8 CSV file whose header row names "
+                      "its columns, in any order, from: " + ", ".join(layout.columns) + "; the header must have "
+                      + " and ".join(layout.required)},
+           "example": example}
+    return {"required": True, "content": {
+        "application/json": {"schema": json_schema},
+        "text/csv": csv,
+        "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+            "file": {"type": "string", "format": "binary", "description": "The CSV file"}}}}}}
+
+
 def items(layout: csv_input.Layout) -> tuple[object, dict[int, int] | None]:
     """(items, {item index: CSV line}) — the line map is None for JSON."""
     mimetype = request.mimetype

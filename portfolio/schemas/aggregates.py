@@ -1,15 +1,8 @@
 """Aggregate answers: rows with every measure, the grand total, and whether the rows add up."""
 from marshmallow import Schema, fields
 
-from portfolio.schemas.fields import DecimalString, Money, enum
-from portfolio.schemas.filters import ProjectFilterSchema
+from portfolio.schemas.fields import DecimalString, Money, shared_enum
 from portfolio.statistics.measures import MEASURES
-
-FORMATS = ("json", "csv", "xlsx")
-
-
-class AggregateQuerySchema(ProjectFilterSchema):
-    format = enum(FORMATS, metadata={"description": "json (default), csv or xlsx; the Accept header works too"})
 
 
 def _figures() -> dict:
@@ -24,7 +17,7 @@ def _figures() -> dict:
         "description": "budget_usd - expenditure_usd; null when either is null"})
     out["unknown_remaining_count"] = fields.Integer(metadata={
         "description": "Projects whose budget or actuals are unknown"})
-    out["spent_percent"] = DecimalString(2, allow_none=True, metadata={
+    out["spent_percent"] = DecimalString(2, digits=21, allow_none=True, metadata={
         "description": "expenditure_usd / budget_usd x 100, rounded half-up; null when either is null or the "
                        "budget is zero"})
     return out
@@ -46,7 +39,7 @@ class AggregateSchema(Schema):
     dimension = fields.String()
     additive = fields.Boolean(metadata={"description": "True when every measure's rows sum exactly to the total"})
     counts_additive = fields.Boolean(metadata={"description": "True when each project is counted in one row only"})
-    organisation_role = fields.String(metadata={"description": "For organisation rows: the role"})
+    organisation_role = shared_enum("OrganisationRole", metadata={"description": "For organisation rows: the role"})
     note = fields.String()
     filters = fields.Dict(metadata={"description": "The filters the figures answer"})
     rows = fields.List(fields.Nested(AggregateRowSchema))

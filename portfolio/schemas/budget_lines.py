@@ -1,10 +1,8 @@
 """Budget line schemas: an IATI-style budget for a period of at most one year."""
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from portfolio.measures import BUDGET_STATUSES
-from portfolio.models import BUDGET_TYPES
 from portfolio.rules import amount_errors, period_errors
-from portfolio.schemas.fields import StrictDate, VocabularyCode, enum
+from portfolio.schemas.fields import StrictDate, VocabularyCode, shared_enum
 from portfolio.schemas.money import ConvertedFields, ConvertedOutFields
 from portfolio.schemas.projects import StrictSchema, optional
 
@@ -15,10 +13,8 @@ class BudgetLineWriteSchema(ConvertedFields, StrictSchema):
                                                                     "period_start (2003-01-01..2003-12-31 is the max)"})
     donor = VocabularyCode("organisations", allow_none=True, metadata={
         "description": "Code of the organisation funding this line (see /api/v1/organisations)"})
-    type = enum(BUDGET_TYPES, load_default="original", metadata={
-        "description": "IATI BudgetType. A revised line replaces the original line of the same period in every "
-                       "current-budget figure"})
-    status = enum(BUDGET_STATUSES, load_default="indicative", metadata={"description": "IATI BudgetStatus"})
+    type = shared_enum("BudgetType", load_default="original")
+    status = shared_enum("BudgetStatus", load_default="indicative")
 
     @validates_schema(skip_on_field_errors=False)
     def _check(self, data, **kwargs):
@@ -38,7 +34,7 @@ class BudgetLineSchema(ConvertedOutFields, Schema):
     period_start = fields.Date()
     period_end = fields.Date()
     donor = fields.String(allow_none=True)
-    type = fields.String()
-    status = fields.String()
+    type = shared_enum("BudgetType")
+    status = shared_enum("BudgetStatus")
     current = fields.Boolean(metadata={"description": "Counts in the current budget (false: an original line "
                                                       "replaced by a revised line of the same period)"})

@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from portfolio.errors import field_error, flatten_messages
 from portfolio.schemas.csv_input import Layout
-from portfolio.schemas.fields import CODE_HELP, CODE_PATTERN, BoundedDateTime, Code, enum
+from portfolio.schemas.fields import CODE_HELP, CODE_PATTERN, BoundedDateTime, Code, enum, shared_enum
 from portfolio.schemas.projects import ProjectCreateSchema, optional
 from portfolio.schemas.reference import QuerySchema
 from portfolio.schemas.transactions import TransactionWriteSchema
@@ -46,15 +46,24 @@ class BulkQuerySchema(QuerySchema):
                        "fields each row carries (absent fields and empty CSV cells keep their stored value)"})
 
 
+# A row as published: only `code` is required and nothing has a default, because a row updating a project
+# carries only what it changes (a generated client would otherwise send every default, and an upsert would
+# reset those fields). A new project's row is loaded by BulkProjectCreateSchema all the same (title, region
+# and priorities required, defaults applied).
+BulkProjectRowSchema = type("BulkProjectRowSchema", (BulkProjectUpdateSchema,), {})
+
+
 class BulkProjectsRequestSchema(Schema):
-    items = fields.List(fields.Nested(BulkProjectCreateSchema), required=True,
-                        metadata={"description": f"Up to {MAX_ITEMS:,} projects"})
+    items = fields.List(fields.Nested(BulkProjectRowSchema), required=True, metadata={
+        "description": f"Up to {MAX_ITEMS:,} projects. A new project needs title, region and priorities (and gets "
+                       "the defaults of POST /projects); a row for an existing one (mode=upsert) changes only the "
+                       "fields it carries"})
 
 
 class BulkItemResultSchema(Schema):
     index = fields.Integer()
     code = fields.String()
-    action = enum(("created", "updated", "unchanged"))
+    action = shared_enum("BulkAction")
 
 
 class BulkResultSchema(Schema):
@@ -74,16 +83,20 @@ for _name in ("project", "reference"):
     BulkTransactionUpdateSchema._declared_fields[_name].required = True
 
 
+BulkTransactionRowSchema = type("BulkTransactionRowSchema", (BulkTransactionUpdateSchema,), {})  # as projects'
+
+
 class BulkTransactionsRequestSchema(Schema):
-    items = fields.List(fields.Nested(BulkTransactionItemSchema), required=True,
-                        metadata={"description": f"Up to {MAX_ITEMS:,} transactions"})
+    items = fields.List(fields.Nested(BulkTransactionRowSchema), required=True, metadata={
+        "description": f"Up to {MAX_ITEMS:,} transactions. A new one (by project and reference) needs type, date, "
+                       "amount and currency; a row for an existing one changes only the fields it carries"})
 
 
 class BulkTransactionResultItemSchema(Schema):
     index = fields.Integer()
     project = fields.String()
     reference = fields.String()
-    action = enum(("created", "updated", "unchanged"))
+    action = shared_enum("BulkAction")
 
 
 class BulkTransactionResultSchema(Schema):

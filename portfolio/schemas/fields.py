@@ -9,6 +9,7 @@ from marshmallow import ValidationError, fields, validate
 
 from portfolio.models.base import MAX_ID
 from portfolio.services import vocabulary
+from portfolio.schemas.enums import SHARED_ENUMS
 
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -38,9 +39,17 @@ class Code(fields.String):
         super().__init__(validate=fullmatch(pattern, help_text), metadata=metadata, **kwargs)
 
 
+def decimal_pattern(places: int, digits: int = 15, signed: bool = False) -> str:
+    """The published grammar of a decimal string: what the OpenAPI document says and the server enforces."""
+    return rf"^{'-?' if signed else ''}[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$"
+
+
 class DecimalString(fields.Field):
     """An exact decimal carried as a JSON string ("1250.00"), never a float: the value must match the
-    published pattern exactly (no sign, exponent, underscore or space) and lie in [low, high]."""
+    published pattern exactly (no sign, exponent, underscore or space) and lie in [low, high].
+
+    In answers, `digits` and `signed` make the pattern hold for every value the server can send (a sum, a
+    difference); input is never signed."""
 
     default_error_messages = {
         "type": "Must be a decimal string, for example \"1250.00\".",
@@ -51,14 +60,14 @@ class DecimalString(fields.Field):
 
     def __init__(self, places: int, *, digits: int = 15, low: Decimal = Decimal(0), low_exclusive: bool = False,
                  high: Decimal | None = None, high_exclusive: bool = False, signed: bool = False, **kwargs):
-        sign = "-?" if signed else ""  # signed: a figure that can be negative (remaining = budget - spent)
-        self.pattern = rf"^{sign}[0-9]{{1,{digits}}}(\.[0-9]{{1,{places}}})?$"
+        self.pattern = decimal_pattern(places, digits, signed)
         metadata = {"pattern": self.pattern, "format": "decimal", "x-decimal-places": places,
                     **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
         self.places, self.digits = places, digits
         self.low, self.high, self.low_exclusive, self.high_exclusive = low, high, low_exclusive, high_exclusive
-        self.regex = re.compile(rf"\A{sign}[0-9]{{1,{digits}}}(?:\.[0-9]{{1,{places}}})?\Z")
+        # The published pattern itself, anchored as fullmatch() anchors it (no final newline slips through).
+        self.regex = re.compile(rf"\A(?:{self.pattern.removeprefix('^').removesuffix('$')})\Z")
 
     def _describe_range(self) -> str:
         low = f"greater than {self.low}" if self.low_exclusive else f"at least {self.low}"
@@ -96,10 +105,11 @@ class StrictBoolean(fields.Boolean):
 
 
 class Money(DecimalString):
-    """A USD figure in a response: two places always, so JSON, CSV and XLSX say the same."""
+    """A USD figure in a response: two places always, so JSON, CSV and XLSX say the same. Up to 17 digits:
+    every sum is of 64-bit counts of cents (a larger one is a database error, never a figure)."""
 
     def __init__(self, **kwargs):
-        super().__init__(2, **kwargs)
+        super().__init__(2, **{"digits": 17, **kwargs})
 
 
 class StrictDate(fields.Date):
@@ -150,6 +160,23 @@ def bounded_int(low: int, high: int, **kwargs) -> fields.Integer:
 def enum(values, **kwargs) -> fields.String:
     """One of a fixed set of strings (documented as an enum)."""
     return fields.String(validate=validate.OneOf(tuple(values)), **kwargs)
+
+
+class SharedEnum(fields.String):
+    """One of the values of a shared vocabulary (schemas/enums.py), published as a reference to its named
+    schema component rather than inline (api/contract.py); validated as `enum` validates."""
+
+    def __init__(self, component: str, **kwargs):
+        super().__init__(**kwargs)
+        self.component = component
+        self._one_of = validate.OneOf(SHARED_ENUMS[component][0])
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return self._one_of(super()._deserialize(value, attr, data, **kwargs))
+
+
+def shared_enum(component: str, **kwargs) -> SharedEnum:
+    return SharedEnum(component, **kwargs)
 
 
 KIND_NAMES = {"regions": "region", "priorities": "priority", "activity_types": "activity type", "rcps": "RCP",

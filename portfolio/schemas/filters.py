@@ -1,9 +1,7 @@
 """The filter set of the project list; every aggregate and export accepts the same filters."""
 from marshmallow import ValidationError, fields, validates_schema
 
-from portfolio.measures import BUDGET_STATUSES
-from portfolio.models import ORGANISATION_ROLES, PROJECT_STATUSES
-from portfolio.schemas.fields import BoundedDateTime, Text, VocabularyCode, bounded_int, enum
+from portfolio.schemas.fields import BoundedDateTime, Text, VocabularyCode, bounded_int, enum, shared_enum
 from portfolio.schemas.reference import QuerySchema
 
 YEAR_HELP = ("On aggregates and exports, a year range selects money: the budget lines whose period starts in "
@@ -24,22 +22,22 @@ class ProjectFilterSchema(QuerySchema):
     priority = VocabularyCode("priorities", metadata={"description": "Projects serving this priority"})
     country = VocabularyCode("countries", upper=True, metadata={"description": "Projects in this country"})
     rcp = VocabularyCode("rcps", metadata={"description": "Projects linked to this RCP, by `rcp_link`"})
-    rcp_link = enum(("stated", "derived", "any"), metadata={
+    rcp_link = shared_enum("RcpLink", metadata={
         "description": "Which links `rcp` (and the rcp aggregate) match: stated (in the sources or by a user), "
                        "derived (a project country is a member of the RCP) or any (default)"})
     activity_type = VocabularyCode("activity_types")
     organisation = VocabularyCode("organisations", metadata={
         "description": "Projects in which this organisation takes part (in `organisation_role` if given); their "
                        "figures are whole-project figures"})
-    organisation_role = enum(ORGANISATION_ROLES, metadata={
+    organisation_role = shared_enum("OrganisationRole", metadata={
         "description": "IATI OrganisationRole, with `organisation`; on /aggregates/organisation the role whose "
                        "organisations make the rows (default funding)"})
     donor = VocabularyCode("organisations", metadata={
         "description": "Projects this organisation funds (`organisation=X&organisation_role=funding`)"})
-    status = enum(PROJECT_STATUSES)
+    status = shared_enum("ProjectStatus")
     post_emergency = fields.Boolean()
     synthetic = fields.Boolean()
-    budget_status = enum(BUDGET_STATUSES, metadata={
+    budget_status = shared_enum("BudgetStatus", metadata={
         "description": "Count only budget lines of this IATI BudgetStatus (indicative or committed)"})
     year_from = bounded_int(1900, 2199, metadata={"description": YEAR_HELP})
     year_to = bounded_int(1900, 2199, metadata={"description": "Last year of the range (see year_from)"})

@@ -5,13 +5,21 @@ from marshmallow import ValidationError, fields
 
 from portfolio.money import MAX_AMOUNT, MAX_FX_RATE
 from portfolio.rules import MAX_PLACES, MINOR_UNITS
-from portfolio.schemas.fields import DecimalString, Money, StrictDate, fullmatch
+from portfolio.schemas.fields import DecimalString, Money, StrictDate, decimal_pattern, fullmatch
 
 
 def amount_field(**kwargs) -> DecimalString:
     return DecimalString(MAX_PLACES, high=MAX_AMOUNT, high_exclusive=True, metadata={
         "description": "Decimal string in `currency`, with at most the currency's ISO 4217 minor units "
                        "(JPY 0, USD 2, KWD 3)", "example": "125000.00"}, **kwargs)
+
+
+def amount_output(**kwargs) -> fields.String:
+    """An amount in an answer, as stored and in its currency's minor units (JPY 1250, USD 1250.00, KWD
+    1250.000; services/state.py amount_text): the same grammar as amount_field's."""
+    return fields.String(metadata={"description": "In `currency`, with its ISO 4217 minor units (JPY 1250, USD "
+                                                  "1250.00, KWD 1250.000)", "format": "decimal",
+                                   "pattern": decimal_pattern(MAX_PLACES), "x-decimal-places": MAX_PLACES}, **kwargs)
 
 
 class CurrencyCode(fields.String):
@@ -48,8 +56,7 @@ class ConvertedOutFields:
     """How a budget line or transaction shows its amount: in its currency's minor units, and in USD with the
     rate, its value date and the exchange-rate row it came from (null when the caller stated it)."""
 
-    amount = fields.String(metadata={"description": "In `currency`, with its ISO 4217 minor units",
-                                     "format": "decimal", "pattern": r"^[0-9]{1,15}(\.[0-9]{1,3})?$"})
+    amount = amount_output()
     currency = fields.String()
     fx_rate = DecimalString(10, allow_none=True)
     fx_value_date = fields.Date(allow_none=True)

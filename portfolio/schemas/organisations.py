@@ -1,8 +1,7 @@
 """Organisation register schemas."""
 from marshmallow import Schema, fields
 
-from portfolio.models import ORGANISATION_TYPES
-from portfolio.schemas.fields import Code, Text, VocabularyCode, enum
+from portfolio.schemas.fields import Code, Text, VocabularyCode, shared_enum
 from portfolio.schemas.projects import StrictSchema, optional
 
 ORGANISATION_CODE = r"^[A-Z0-9][A-Z0-9-]{0,19}$"
@@ -12,7 +11,7 @@ IATI_IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{1,99}$"
 class OrganisationWriteSchema(StrictSchema):
     name = Text(max_length=300, min_length=1, required=True)
     iati_identifier = Code(IATI_IDENTIFIER, "An IATI organisation identifier, e.g. XM-DAC-47066.", allow_none=True)
-    type = enum(ORGANISATION_TYPES, required=True, metadata={"description": "IATI OrganisationType code"})
+    type = shared_enum("OrganisationType", required=True)
     country = VocabularyCode("countries", upper=True, allow_none=True, metadata={
         "description": "ISO 3166 code, for a national body"})
 
@@ -29,7 +28,7 @@ class OrganisationSchema(Schema):
     code = fields.String()
     name = fields.String()
     iati_identifier = fields.String(allow_none=True)
-    type = fields.String()
+    type = shared_enum("OrganisationType")
     type_name = fields.String()
     country = fields.String(allow_none=True)
     source = fields.String(metadata={"description": "Citation of the source documents, or \"api\""})

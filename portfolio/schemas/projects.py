@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validates_schema
 
-from portfolio.models import ORGANISATION_ROLES, PROJECT_STATUSES
+from portfolio.models import ORGANISATION_ROLES
 from portfolio.rules import date_order_errors
 from portfolio.schemas.fields import (
     CODE_HELP,
@@ -17,7 +17,7 @@ from portfolio.schemas.fields import (
     StrictDate,
     Text,
     VocabularyCode,
-    enum,
+    shared_enum,
 )
 
 HUNDRED = Decimal(100)
@@ -48,7 +48,7 @@ class PriorityShareInSchema(StrictSchema):
 class ParticipationInSchema(StrictSchema):
     organisation = VocabularyCode("organisations", required=True, metadata={
         "description": "Organisation code, see /api/v1/organisations", "example": "IOM"})
-    role = enum(ORGANISATION_ROLES, required=True, metadata={"description": "IATI OrganisationRole"})
+    role = shared_enum("OrganisationRole", required=True)
     share = share_field(metadata={"description": "Percent of the project's money attributed to this organisation "
                                                  "in this role; all shares of a role or none (equal split)"})
 
@@ -89,7 +89,7 @@ class ProjectWriteSchema(StrictSchema):
     rcps = fields.List(VocabularyCode("rcps"), load_default=list, metadata={"description": "Stated RCP links"})
     participating_organisations = fields.List(fields.Nested(ParticipationInSchema), load_default=list, metadata={
         "description": "Organisations taking part, each in an IATI role, with its share of the project's money"})
-    status = enum(PROJECT_STATUSES, load_default="pipeline", metadata={"description": "IATI activity status"})
+    status = shared_enum("ProjectStatus", load_default="pipeline")
     start_date = StrictDate(allow_none=True)
     end_date = StrictDate(allow_none=True)
     post_emergency = StrictBoolean(load_default=False)
@@ -181,7 +181,7 @@ class ProjectCountrySchema(NamedRefSchema):
 class ParticipationSchema(Schema):
     organisation = fields.String()
     name = fields.String()
-    role = fields.String()
+    role = shared_enum("OrganisationRole")
     share = DecimalString(2)
     budget_usd = Money(allow_none=True, metadata={"description": "Current budget attributed by the share"})
     source = fields.String(allow_none=True, metadata={"description": "For seeded participations: the citation"})
@@ -224,7 +224,7 @@ class ProjectSchema(Schema):
     activity_types = fields.List(fields.Nested(NamedRefSchema))
     rcps = fields.List(fields.Nested(ProjectRcpSchema))
     participating_organisations = fields.List(fields.Nested(ParticipationSchema))
-    status = fields.String()
+    status = shared_enum("ProjectStatus")
     start_date = fields.Date(allow_none=True)
     end_date = fields.Date(allow_none=True)
     post_emergency = fields.Boolean()

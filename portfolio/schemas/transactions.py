@@ -1,22 +1,19 @@
 """Transaction schemas: IATI transactions of the five types recorded here."""
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from portfolio.measures import TRANSACTION_TYPES
 from portfolio.rules import amount_errors
-from portfolio.schemas.fields import Code, StrictDate, Text, VocabularyCode, enum
+from portfolio.schemas.fields import Code, StrictDate, Text, VocabularyCode, shared_enum
 from portfolio.schemas.money import ConvertedFields, ConvertedOutFields
 from portfolio.schemas.projects import StrictSchema, optional
 
 REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$"
-TYPE_HELP = ("IATI TransactionType: incoming-commitment (11), incoming-funds (1), outgoing-commitment (2), "
-             "disbursement (3), expenditure (4)")
 
 
 class TransactionWriteSchema(ConvertedFields, StrictSchema):
     reference = Code(REFERENCE_PATTERN, "1-64 letters, digits, '.', '_', ':', '/' or '-', starting with a letter "
                      "or digit", required=True, metadata={
                          "description": "Your own reference, unique within the project: imports upsert by it"})
-    type = enum(TRANSACTION_TYPES, required=True, metadata={"description": TYPE_HELP})
+    type = shared_enum("TransactionType", required=True)
     date = StrictDate(required=True, metadata={"description": "The transaction date; its year is the year the "
                                                               "money counts in"})
     provider = VocabularyCode("organisations", allow_none=True, metadata={
@@ -38,7 +35,7 @@ TransactionPatchSchema = optional(TransactionWriteSchema, "TransactionPatchSchem
 class TransactionSchema(ConvertedOutFields, Schema):
     id = fields.Integer()
     reference = fields.String()
-    type = fields.String()
+    type = shared_enum("TransactionType")
     date = fields.Date()
     provider = fields.String(allow_none=True)
     receiver = fields.String(allow_none=True)
