@@ -367,7 +367,8 @@ DECIMAL_FIELDS = _decimal_fields()
 
 @pytest.mark.parametrize("name, field", DECIMAL_FIELDS, ids=[name for name, _ in DECIMAL_FIELDS])
 @settings(max_examples=100, deadline=None)
-@given(text=st.one_of(st.text(alphabet="0123456789.-+e _\n", max_size=24), st.from_regex(r"\A[0-9]{1,22}(\.[0-9]{1,11})?\Z")))
+@given(text=st.one_of(st.text(alphabet="0123456789.-+e _\n", max_size=24),
+                      st.from_regex(r"\A[0-9]{1,22}(\.[0-9]{1,11})?\Z")))
 def test_the_published_pattern_is_what_the_server_enforces(name, field, text):
     matches = re.fullmatch(field.metadata["pattern"].removeprefix("^").removesuffix("$"), text) is not None
     try:
@@ -397,7 +398,7 @@ def test_every_answer_matches_the_published_pattern_at_its_limits(name, field):
 
 
 def test_files_are_bytes(spec):
-    for method, path, operation in operations(spec):
+    for _, path, operation in operations(spec):
         bodies = operation.get("requestBody", {}).get("content", {})
         answers = [m for code, r in operation["responses"].items() if code.startswith("2")
                    for m in resolve(spec, r).get("content", {}).items()]
