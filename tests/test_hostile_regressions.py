@@ -130,3 +130,19 @@ def test_post_emergency_true_and_false_still_work_in_json_and_csv(client):
         "BOOL-C,t,europe,cooperation,TRUE\n"))
     assert response.status_code == 200, response.json
     assert [client.get(f"/api/v1/projects/{c}").json["post_emergency"] for c in ("BOOL-F", "BOOL-C")] == [False, True]
+
+
+def test_bulk_transaction_in_a_currency_without_a_rate_is_422_naming_its_rate(client):
+    """A new transaction whose currency has no rate in force (and no fx_rate) was left unpriced, and the
+    project-total check then failed on it: a 500 (found by Schemathesis)."""
+    create_project(client, "P-1")
+    response = client.post("/api/v1/transactions/bulk", json={"items": [
+        {"project": "P-1", "reference": "OK-1", "type": "expenditure", "date": "2003-01-01", "amount": "5.00",
+         "currency": "USD"},
+        {"project": "P-1", "reference": "AOA-1", "type": "expenditure", "date": "2003-01-01", "amount": "10",
+         "currency": "AOA"},
+        {"project": "P-1", "reference": "OK-1", "type": "expenditure", "date": "2003-01-01", "amount": "1.00",
+         "currency": "USD"}]})
+    _problem(response, 422, "/items/1/fx_rate", "json")
+    assert "/items/2/reference" in {e["pointer"] for e in response.json["errors"]}  # the other rows' errors too
+    assert client.get("/api/v1/projects/P-1/transactions").json == []
