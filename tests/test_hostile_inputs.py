@@ -98,7 +98,8 @@ CASES = [
          json=project_body("N-1", description="x\x00")),
     Case("NUL in project acronym", "POST", P, 422, "/acronym", "json", json=project_body("N-1", acronym="\x00")),
     Case("NUL in project code", "POST", P, 422, "/code", "json", json=project_body("N-1\x00")),
-    Case("NUL in a country code", "POST", P, 422, "/countries/0", "json", json=project_body("N-1", countries=["A\x00"])),
+    Case("NUL in a country code", "POST", P, 422, "/countries/0", "json",
+         json=project_body("N-1", countries=["A\x00"])),
     Case("NUL in a priority code", "POST", P, 422, "/priorities/0/code", "json",
          json=project_body("N-1", priorities=[{"code": "cooperation\x00"}])),
     Case("NUL in a JSON key", "POST", P, 422, "/ti\x00tle", "json", json={**project_body("N-1"), "ti\x00tle": "x"}),
@@ -249,6 +250,10 @@ CASES = [
          json=line(period_start="2000-01-01", period_end="2000-12-31", amount="0.01")),
     Case("ten transactions of USD 10^12 overflow the project total", "POST", TX_BULK, 422, None, "json",
          json={"items": [bulk_tx(reference=f"BIG-{i}", amount="1000000000000.00") for i in range(11)]}),
+    Case("a new bulk transaction in a currency without a rate", "POST", TX_BULK, 422, "/items/0/fx_rate", "json",
+         json={"items": [bulk_tx(currency="AOA", amount="10")]}),
+    Case("a line in a currency without a rate", "POST", LINES, 422, "/fx_rate", "json",
+         json=line(currency="AOA", amount="10")),
     # --- dates at the edges -------------------------------------------------------------------------------------------
     Case("budget period in year 9999", "POST", LINES, 422, "/period_start", "json",
          json=line(period_start="9999-01-01", period_end="9999-12-31")),
@@ -273,7 +278,7 @@ CASES = [
          "/updated_since", "query", query={"updated_since": "9999-12-31T23:59:59-14:00"}),
     Case("updated_since at the edge on an export", "GET", "/api/v1/exports/budget-lines", 422, "/updated_since",
          "query", query={"updated_since": EDGE}),
-    # --- hand-made keyset cursors ---------------------------------------------------------------------------------------
+    # --- hand-made keyset cursors ---------------------------------------------------------------------------------
     Case("cursor: budget 'abc'", "GET", P, 422, "/cursor", "query",
          query={"sort": "budget", "cursor": cursor("next", "budget", "abc", 1)}),
     Case("cursor: budget '1e5'", "GET", P, 422, "/cursor", "query",
@@ -303,7 +308,7 @@ CASES = [
     Case("cursor: not base64 JSON", "GET", P, 422, "/cursor", "query", query={"sort": "code", "cursor": "!!!"}),
     Case("cursor: NUL in a title", "GET", P, 422, "/cursor", "query",
          query={"sort": "title", "cursor": cursor("next", "title", "a\x00", 1)}),
-    # --- one grammar: amounts, dates, currencies --------------------------------------------------------------------------
+    # --- one grammar: amounts, dates, currencies ------------------------------------------------------------------
     *[Case(f"amount {value!r}", "POST", LINES, 422, "/amount", "json", json=line(amount=value))
       for value in ("1_000", "5e2", " 5 ", "1e3", "-1", "+1", "NaN", "1.", ".5", "1,5", "\uff11")],
     *[Case(f"transaction amount {value!r}", "POST", TXS, 422, "/amount", "json", json=tx(amount=value))
@@ -332,11 +337,12 @@ CASES = [
     Case("POST a USD line with fx_rate", "POST", LINES, 422, "/fx_rate", "json", json=line(fx_rate="1.0")),
     Case("share '33.333'", "POST", P, 422, "/priorities/0/share", "json",
          json=project_body("G-2", priorities=[{"code": "cooperation", "share": "33.333"}])),
-    # --- CSV layouts -------------------------------------------------------------------------------------------------------
+    # --- CSV layouts ----------------------------------------------------------------------------------------------
     Case("project CSV with a duplicated header column", "POST", BULK, 422, "/columns/title", "csv",
          content_type=CSV, data="code,title,region,title\nB-1,a,europe,b\n"),
     Case("transaction CSV with a duplicated header column", "POST", TX_BULK, 422, "/columns/amount", "csv",
-         content_type=CSV, data="project,reference,type,date,amount,currency,amount\nP-1,R,expenditure,2005-01-01,1,USD,2\n"),
+         content_type=CSV,
+         data="project,reference,type,date,amount,currency,amount\nP-1,R,expenditure,2005-01-01,1,USD,2\n"),
     Case("project CSV with an unknown column", "POST", BULK, 422, "/columns/budget", "csv", content_type=CSV,
          data="code,title,region,budget\nB-1,a,europe,5\n"),
     Case("project CSV without the code column", "POST", BULK, 422, "/columns/code", "csv", content_type=CSV,
@@ -363,7 +369,7 @@ CASES = [
          data=TX_CSV_HEAD + "P-1,R-1,expenditure,2005-01-01,1.00,USD,1.5\n"),
     Case("multipart without the file field", "POST", TX_BULK, 422, "/file", "files",
          content_type="multipart/form-data", data={"other": (TX_CSV_HEAD, "t.csv")}),
-    # --- codes with a trailing newline, and other code grammar ------------------------------------------------------------
+    # --- codes with a trailing newline, and other code grammar ----------------------------------------------------
     Case("project code 'RB-NL\\n'", "POST", P, 422, "/code", "json", json=project_body("RB-NL\n")),
     Case("project code 'RB-NL\\r\\n'", "POST", P, 422, "/code", "json", json=project_body("RB-NL\r\n")),
     Case("project code 'bulk'", "POST", P, 422, "/code", "json", json=project_body("bulk")),
@@ -380,7 +386,7 @@ CASES = [
          json={"items": [{"code": ["P-1"], "title": "t"}]}),
     Case("bulk transaction project as an object", "POST", TX_BULK, 422, "/items/0/project", "json",
          json={"items": [{**bulk_tx(), "project": {"code": "P-1"}}]}),
-    # --- unknown, listed and repeated parameters, unknown codes ----------------------------------------------------------
+    # --- unknown, listed and repeated parameters, unknown codes ---------------------------------------------------
     Case("region=mars", "GET", P, 422, "/region", "query", query={"region": "mars"}),
     Case("region=europe,americas", "GET", P, 422, "/region", "query", query={"region": "europe,americas"}),
     Case("region repeated", "GET", P, 422, "/region", "query", query={"region": ["europe", "americas"]}),
@@ -406,6 +412,8 @@ CASES = [
     Case("unknown project in a bulk transaction", "POST", TX_BULK, 422, "/items/0/project", "json",
          json={"items": [bulk_tx(project="NOPE")]}),
     Case("unknown country of an organisation", "POST", ORGS, 422, "/country", "json", json=org(country="ZZ")),
+    Case("a bulk of 300 rows of unknown codes", "POST", BULK, 422, "/items/299/region", "json",
+         json={"items": [project_body(f"UC-{i}", region=f"mars-{i}", countries=["ZZ"]) for i in range(300)]}),
     Case("an unknown field in a project", "POST", P, 422, "/budget", "json", json=project_body("U-2", budget="5")),
     Case("an unknown field in a line PATCH", "PATCH", f"{LINES}/{{usd_line}}", 422, "/usd_amount", "json",
          json={"usd_amount": "5.00"}, if_match=f"{LINES}/{{usd_line}}"),

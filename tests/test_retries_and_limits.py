@@ -134,3 +134,18 @@ def test_demo_data_rounds_half_up_everywhere(app, runner, in_app):
     priced, halves = in_app(check)
     assert priced > 50, "the demo data prices amounts in other currencies"
     assert halves > 0, "some products end in exactly half a cent, where half-up and half-even differ"
+
+
+@pytest.mark.parametrize("storage, workers, warned", [("memory://", 3, True), ("memory://", 1, False),
+                                                      ("redis://127.0.0.1:6379", 3, False)])
+def test_start_up_says_plainly_when_limits_are_per_process(app, caplog, storage, workers, warned):
+    """#13: with several workers, limits counted in memory are per process: the app says so when it starts."""
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="portfolio"):
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                    "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": storage, "WORKERS": workers})
+    said = [r.getMessage() for r in caplog.records if "per process" in r.getMessage()]
+    assert bool(said) == warned, said
+    if warned:
+        assert "RATELIMIT_STORAGE_URI=redis://" in said[0]
