@@ -19,9 +19,10 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, database_url: str, workers: int = 2):
+    def __init__(self, database_url: str, workers: int = 2, env: dict | None = None):
         self.port = free_port()
-        env = {**os.environ, "DATABASE_URL": database_url, "RATELIMIT_DISABLED": "1", "LOG_LEVEL": "WARNING"}
+        env = {**os.environ, "DATABASE_URL": database_url, "RATELIMIT_DISABLED": "1", "LOG_LEVEL": "WARNING",
+               **(env or {})}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", str(workers),
              "--bind", f"127.0.0.1:{self.port}",

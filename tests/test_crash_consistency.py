@@ -67,3 +67,90 @@ def test_kill_9_during_bulk_upsert_leaves_all_or_nothing(app, in_app):
         assert killed_mid_request >= 1, "no kill landed during a request; the test proved nothing"
     finally:
         server.stop()
+
+
+KILLS = 20
+BATCH = 200
+LOCK_SECONDS = 1  # SQLite: an abandoned Idempotency-Key is taken over after this (PostgreSQL: at once)
+
+
+def _retry_until_done(port, body, headers, seconds: float = 60):
+    """The client's retry after the crash: the same request with the same key, again while it is 409 (the key's
+    previous owner is not yet known to be gone)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        status, response_headers, answer = request(port, "POST", "/api/v1/projects/bulk?mode=upsert", body, headers)
+        if status != 409 or time.monotonic() > deadline:
+            return status, response_headers, answer
+        time.sleep(0.2)
+
+
+def test_kill_9_at_random_points_of_a_bulk_upsert_then_retry_with_the_same_key(app, in_app):
+    """#13: 20 times, kill -9 the server at a random point of a bulk upsert sent with an Idempotency-Key; after
+    each kill, all of the batch or none of it is there; the retry with the same key against the restarted
+    server either replays the committed result (Idempotent-Replayed: true, the same body) or completes the
+    import; then every row is there once and the rollups match."""
+    import random
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    token = app.config["TEST_ADMIN_TOKEN"]
+    auth = {"Authorization": f"Bearer {token}"}
+    env = {"IDEMPOTENCY_LOCK_SECONDS": str(LOCK_SECONDS)}
+    rng = random.Random(1303)
+
+    def items(prefix):
+        return [project_body(f"{prefix}-{i:04d}", countries=["AL", "BA"], priorities=[
+            {"code": "cooperation", "share": "50"}, {"code": "harmonization", "share": "50"}]) for i in range(BATCH)]
+
+    server = LiveServer(url, workers=1, env=env)
+    try:
+        for calibration in ("CAL-A", "CAL-B"):  # the second, warm, sets the time scale of the kill points
+            started = time.perf_counter()
+            status, _, _ = request(server.port, "POST", "/api/v1/projects/bulk?mode=upsert",
+                                   {"items": items(calibration)}, auth)
+            assert status == 200
+            duration = time.perf_counter() - started
+        outcomes = {"killed mid-request": 0, "answered before the kill": 0, "committed, answer lost": 0, "replayed": 0,
+                    "completed": 0}
+        for kill in range(KILLS):
+            prefix, key = f"RK{kill:02d}", f"crash-retry-{kill}"
+            body = {"items": items(prefix)}
+            headers = {**auth, "Idempotency-Key": key}
+            first = {}
+
+            def post():
+                try:
+                    first["answer"] = request(server.port, "POST", "/api/v1/projects/bulk?mode=upsert", body, headers)
+                except OSError as exc:  # the connection died with the server
+                    first["error"] = exc
+
+            thread = threading.Thread(target=post)
+            thread.start()
+            time.sleep(duration * rng.uniform(0.0, 1.5))  # now and then after the commit, or the answer
+            server.kill()
+            thread.join(timeout=60)
+            outcomes["killed mid-request" if "error" in first else "answered before the kill"] += 1
+
+            projects, events, drift = _counts(in_app, prefix)
+            assert (projects, events) in ((0, 0), (BATCH, BATCH)), (kill, projects, events)  # no partial import
+            assert drift == []
+
+            server = LiveServer(url, workers=1, env=env)
+            status, response_headers, answer = _retry_until_done(server.port, body, headers)
+            assert status == 200, (kill, status, answer)
+            replayed = response_headers.get("Idempotent-Replayed") == "true"
+            if projects == BATCH:  # committed before the kill: the retry recognises its own write
+                assert replayed, (kill, response_headers)
+                outcomes["committed, answer lost"] += "error" in first
+            else:  # nothing was committed: the retry does the import
+                assert not replayed, (kill, response_headers)
+            if "answer" in first:
+                assert first["answer"][0] == 200 and answer == first["answer"][2]
+            assert (answer["created"], answer["updated"], answer["unchanged"]) == (BATCH, 0, 0), answer
+            outcomes["replayed" if replayed else "completed"] += 1
+            projects, events, drift = _counts(in_app, prefix)
+            assert (projects, events, drift) == (BATCH, BATCH, [])
+        print(f"kill -9 x{KILLS} on {url.split(':')[0]}: {outcomes}; one batch of {BATCH} took {duration:.2f} s")
+        assert outcomes["killed mid-request"] >= 1, outcomes
+    finally:
+        server.stop()

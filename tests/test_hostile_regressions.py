@@ -130,3 +130,75 @@ def test_post_emergency_true_and_false_still_work_in_json_and_csv(client):
         "BOOL-C,t,europe,cooperation,TRUE\n"))
     assert response.status_code == 200, response.json
     assert [client.get(f"/api/v1/projects/{c}").json["post_emergency"] for c in ("BOOL-F", "BOOL-C")] == [False, True]
+
+
+def test_bulk_transaction_in_a_currency_without_a_rate_is_422_naming_its_rate(client):
+    """A new transaction whose currency has no rate in force (and no fx_rate) was left unpriced, and the
+    project-total check then failed on it: a 500 (found by Schemathesis)."""
+    create_project(client, "P-1")
+    response = client.post("/api/v1/transactions/bulk", json={"items": [
+        {"project": "P-1", "reference": "OK-1", "type": "expenditure", "date": "2003-01-01", "amount": "5.00",
+         "currency": "USD"},
+        {"project": "P-1", "reference": "AOA-1", "type": "expenditure", "date": "2003-01-01", "amount": "10",
+         "currency": "AOA"},
+        {"project": "P-1", "reference": "OK-1", "type": "expenditure", "date": "2003-01-01", "amount": "1.00",
+         "currency": "USD"}]})
+    _problem(response, 422, "/items/1/fx_rate", "json")
+    assert "/items/2/reference" in {e["pointer"] for e in response.json["errors"]}  # the other rows' errors too
+    assert client.get("/api/v1/projects/P-1/transactions").json == []
+
+
+def _statements(app, run) -> list[str]:
+    """The SQL statements run while `run()` does (the app's own engine: every connection it hands out)."""
+    from sqlalchemy import event
+
+    from portfolio.extensions import db
+
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_body_full_of_unknown_codes_reloads_the_vocabulary_once(app, client):
+    """Each unknown code reloaded every vocabulary (countries, RCP members, organisations...): a bulk body of
+    unknown codes cost seconds per hundred rows, and Schemathesis's requests timed out under load."""
+    items = [{"code": f"U-{i}", "title": "t", "region": f"mars-{i}", "countries": [f"Q{i % 10}", "ZZ"],
+              "priorities": [{"code": f"none-{i}"}], "activity_types": [f"nope-{i}"]} for i in range(200)]
+    answers = []
+    statements = _statements(app, lambda: answers.append(client.post("/api/v1/projects/bulk", json={"items": items})))
+    assert answers[0].status_code == 422
+    assert len({e["pointer"] for e in answers[0].json["errors"]}) >= 5 * 200  # every unknown code is named
+    country_loads = [s for s in statements if "FROM countries" in s]
+    assert len(country_loads) <= 2, len(country_loads)
+
+
+def test_a_code_another_worker_created_a_moment_ago_is_still_found(app, client, in_app):
+    """The counterpart: a code missing from this worker's cached vocabulary is looked up once more."""
+    from sqlalchemy import text
+
+    from portfolio.extensions import db
+
+    create_project(client, "P-1")
+    client.get("/api/v1/projects/P-1")  # the worker's vocabulary is fresh, and lacks NEWDONOR
+
+    def insert():  # as another worker would: straight to the database, this worker's cache untouched
+        db.session.execute(text(
+            "INSERT INTO organisations (code, name, type, source, synthetic, version, created_at, updated_at) "
+            "VALUES ('NEWDONOR', 'A new donor', '10', 'api', false, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        db.session.commit()
+
+    in_app(insert)
+    response = client.post("/api/v1/projects/P-1/budget-lines", json={
+        "period_start": "2003-01-01", "period_end": "2003-12-31", "amount": "1.00", "currency": "USD",
+        "donor": "NEWDONOR"})
+    assert response.status_code == 201, response.json

@@ -5,6 +5,7 @@ import re
 from datetime import date, timezone
 from decimal import Decimal
 
+from flask import g, has_request_context
 from marshmallow import ValidationError, fields, validate
 
 from portfolio.models.base import MAX_ID
@@ -183,6 +184,17 @@ KIND_NAMES = {"regions": "region", "priorities": "priority", "activity_types": "
               "countries": "country", "organisations": "organisation"}
 
 
+def _first_unknown_code() -> bool:
+    """True for the first code of a request not found in the worker's cached vocabulary: that one reloads it
+    (a code created a moment ago by another worker is found); later ones in the request use what it loaded."""
+    if not has_request_context():
+        return True
+    if g.get("vocabulary_reloaded"):
+        return False
+    g.vocabulary_reloaded = True
+    return True
+
+
 class VocabularyCode(fields.String):
     """A code that must exist in a vocabulary (regions, countries, organisations, ...): an unknown code is
     refused, never matched against nothing. `upper`: ISO codes are accepted in either case."""
@@ -195,7 +207,7 @@ class VocabularyCode(fields.String):
         code = super()._deserialize(value, attr, data, **kwargs)
         if self.upper:
             code = code.upper()
-        if not vocabulary.knows(self.kind, code):
+        if not vocabulary.knows(self.kind, code, reload=_first_unknown_code()):
             if "," in code:
                 raise ValidationError(f"One {KIND_NAMES[self.kind]} code per parameter; lists such as {code!r} "
                                       "are not supported.")

@@ -91,6 +91,8 @@ def revision_errors(lines: dict[int, dict], record_id: int, prefix: str = "") ->
 
 def limit_errors(state: ProjectState, prefix: str = "") -> list[dict]:
     """One project's total of any measure is at most MAX_PROJECT_USD (a budget measure: both budget statuses)."""
+    if any(record["usd_amount"] is None for record in (*state.lines.values(), *state.transactions.values())):
+        return []  # an amount that could not be priced has its own error; the total is checked once all are
     years = figures.by_year(state, figures.current_flags(state.lines))
     if not years:
         return []

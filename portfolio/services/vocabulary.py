@@ -92,10 +92,13 @@ def current() -> Vocabulary:
     return vocab
 
 
-def knows(kind: str, code: str) -> bool:
-    """Whether `code` exists, reloading once before saying no."""
+def knows(kind: str, code: str, *, reload: bool = True) -> bool:
+    """Whether `code` exists, reloading once before saying no (`reload`; a caller checking many codes reloads
+    for its first unknown code only: a body of 5,000 unknown codes must not reload the vocabulary 5,000 times)."""
     if current().knows(kind, code):
         return True
+    if not reload:
+        return False
     refresh()
     return current().knows(kind, code)
 
