@@ -147,3 +147,22 @@ def test_idempotency_concurrent_requests_with_one_key_create_exactly_one_project
     assert count_projects(in_app) == 1
     assert statuses.count(201) >= 1
     assert set(statuses) <= {201, 409}
+
+
+def test_idempotency_key_rule_is_the_published_pattern(client, in_app):
+    """Schemathesis built keys the old documented schema allowed (any 1-255 characters) and the server
+    refused: the server's rule and the contract's pattern are now one and the same."""
+    import re
+
+    spec = client.get("/api/v1/openapi.json").json
+    refs = [p["$ref"].rsplit("/", 1)[1] for p in spec["paths"]["/api/v1/projects"]["post"]["parameters"]]
+    parameter = next(spec["components"]["parameters"][r] for r in refs
+                     if spec["components"]["parameters"][r]["name"] == "Idempotency-Key")
+    pattern = re.compile(parameter["schema"]["pattern"])
+    cases = ["k", "a b", "x" * 255, "x" * 256, "é", "k\u00a0", "a\tb", "~!", "0" * 254 + " ", " k"]
+    for n, key in enumerate(cases):
+        response = client.post("/api/v1/projects", json=project_body(f"K-{n}"), headers={"Idempotency-Key": key})
+        assert response.status_code == (201 if pattern.search(key) else 400), key
+        if response.status_code == 400:
+            assert response.headers["Content-Type"] == "application/problem+json"
+    assert count_projects(in_app) == 4

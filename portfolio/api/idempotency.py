@@ -12,6 +12,7 @@ died is taken over at once on PostgreSQL (the owner's transaction-level advisory
 IDEMPOTENCY_LOCK_SECONDS.
 """
 import hashlib
+import re
 import json
 from datetime import timedelta
 
@@ -25,6 +26,11 @@ from portfolio.models import IdempotencyKey
 from portfolio.models.base import utcnow
 
 HEADER = "Idempotency-Key"
+# Visible ASCII, inner spaces allowed: HTTP strips a header's edge whitespace and non-ASCII header bytes
+# are read differently by each client library, so neither could be replayed reliably. The contract
+# publishes the same pattern (api/contract.py) so a generated client cannot build a key we refuse.
+KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
+_KEY = re.compile(KEY_PATTERN)
 REPLAYED_HEADERS = ("Content-Type", "Location", "ETag", "Content-Disposition")
 NOT_FINAL = {408, 409, 412, 423, 425, 428, 429}
 TABLE = IdempotencyKey.__table__
@@ -66,8 +72,8 @@ def begin(token_id: int) -> Response | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    if not 1 <= len(key) <= 255 or not key.isprintable():
-        raise ProblemError(400, f"{HEADER} must be 1-255 printable characters.")
+    if not _KEY.fullmatch(key):
+        raise ProblemError(400, f"{HEADER} must be 1-255 visible ASCII characters (inner spaces allowed).")
     fp, now = fingerprint(), utcnow()
     ttl = timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
     lock = timedelta(seconds=current_app.config["IDEMPOTENCY_LOCK_SECONDS"])
