@@ -2,6 +2,7 @@
 csv.writer): exact decimals, organisations by code, formulas neutralised, filters and year ranges applied."""
 import csv
 import io
+from decimal import Decimal
 
 from helpers import add_line, create_project
 
@@ -58,3 +59,38 @@ def test_budget_line_export_with_budget_status_has_only_lines_of_that_status(cli
     total = client.get("/api/v1/aggregates/region?budget_status=committed").json["total"]["budget_usd"]
     assert total == "1.00"
     assert len(rows(client, "/api/v1/exports/budget-lines")) == 2
+
+
+def test_transaction_export_streams_every_transaction_with_exact_amounts_and_the_filters(client):
+    create_project(client, "P-1", participating_organisations=[{"organisation": "ILO", "role": "funding"}])
+    create_project(client, "P-2", region="americas", countries=["EC"])
+    posted = [("P-1", "T-1", "2003-03-31", "999999999999.99", "USD", None, "=SUM(A1:A9)"),
+              ("P-1", "T-2", "2004-01-01", "1.234", "KWD", "3.3", None),
+              ("P-2", "T-1", "2003-12-31", "1000", "JPY", "0.0085", "Ordinary")]
+    for code, reference, day, amount, currency, rate, description in posted:
+        body = {"reference": reference, "type": "expenditure", "date": day, "amount": amount, "currency": currency,
+                "description": description, **({"fx_rate": rate} if rate else {})}
+        assert client.post(f"/api/v1/projects/{code}/transactions", json=body).status_code == 201
+    response = client.get("/api/v1/exports/transactions")
+    response.get_data()  # read the stream to its end, so its context closes inside this test
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="tcm-portfolio-transactions-')
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    exported = rows(client, "/api/v1/exports/transactions")
+    assert list(exported[0]) == ["project_code", "transaction_id", "reference", "type", "date", "amount", "currency",
+                                 "fx_rate", "fx_value_date", "fx_rate_id", "usd_amount", "provider", "receiver",
+                                 "description", "synthetic"]
+    assert [(r["project_code"], r["reference"], r["amount"], r["fx_rate"], r["usd_amount"], r["description"])
+            for r in exported] == [
+        ("P-1", "T-1", "999999999999.990", "", "999999999999.99", "'=SUM(A1:A9)"),
+        ("P-1", "T-2", "1.234", "3.3000000000", "4.07", ""),
+        ("P-2", "T-1", "1000.000", "0.0085000000", "8.50", "Ordinary")]
+    total = client.get("/api/v1/aggregates/region").json["total"]["expenditure_usd"]
+    assert sum(Decimal(r["usd_amount"]) for r in exported) == Decimal(total) == Decimal("1000000000012.56")
+    # the filters: a year range selects transactions by date; project filters select their projects
+    assert [r["reference"] for r in rows(client, "/api/v1/exports/transactions?year_from=2004")] == ["T-2"]
+    assert [(r["project_code"], r["reference"]) for r in rows(client, "/api/v1/exports/transactions?year_to=2003")] == [
+        ("P-1", "T-1"), ("P-2", "T-1")]
+    assert {r["project_code"] for r in rows(client, "/api/v1/exports/transactions?region=americas")} == {"P-2"}
+    assert {r["project_code"] for r in rows(client, "/api/v1/exports/transactions?donor=ILO")} == {"P-1"}
+    assert rows(client, "/api/v1/exports/transactions?synthetic=true") == []
+    assert client.get("/api/v1/exports/transactions?year_from=2005&year_to=2004").status_code == 422

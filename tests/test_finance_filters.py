@@ -53,3 +53,70 @@ def test_parameters_that_need_another_are_refused_alone_but_an_aggregate_by_thei
         response = client.get(path)
         assert response.status_code == 422, path
         assert pointers(response) == {f"/{name}"}, path
+
+
+def test_organisation_role_and_donor_filters_select_projects_everywhere(client, partners):
+    assert codes(client.get("/api/v1/projects?organisation=DONOR-A")) == ["P-1", "P-2"]
+    assert codes(client.get("/api/v1/projects?organisation=DONOR-A&organisation_role=funding")) == ["P-1"]
+    assert codes(client.get("/api/v1/projects?organisation=DONOR-A&organisation_role=implementing")) == ["P-2"]
+    assert codes(client.get("/api/v1/projects?organisation=IOM&organisation_role=funding")) == []
+    assert codes(client.get("/api/v1/projects?donor=DONOR-A")) == ["P-1"]
+    assert codes(client.get("/api/v1/projects?donor=DONOR-B")) == ["P-1", "P-2"]
+    both = client.get("/api/v1/projects?donor=DONOR-A&organisation=IOM")
+    assert both.status_code == 422 and "/donor" in pointers(both)
+
+    # aggregates: the filtered projects' whole figures
+    total = client.get("/api/v1/aggregates/region?donor=DONOR-A").json["total"]
+    assert (total["project_count"], total["budget_usd"]) == (1, "120.00")
+    total = client.get("/api/v1/aggregates/status?organisation=DONOR-A").json["total"]
+    assert (total["project_count"], total["budget_usd"]) == (2, "130.00")
+    assert client.get("/api/v1/portfolio/summary?donor=DONOR-B").json["itemized"]["budget_usd"] == "130.00"
+
+    # exports
+    lines = list(csv.DictReader(io.StringIO(client.get("/api/v1/exports/budget-lines?donor=DONOR-A")
+                                            .get_data(as_text=True))))
+    assert {line["project_code"] for line in lines} == {"P-1"}
+    lines = client.get("/api/v1/exports/budget-lines?organisation=DONOR-A&organisation_role=implementing")
+    assert {r["project_code"] for r in csv.DictReader(io.StringIO(lines.get_data(as_text=True)))} == {"P-2"}
+
+
+def test_donor_and_organisation_dimensions_attribute_money_by_role_and_share(client, partners):
+    donors = client.get("/api/v1/aggregates/donor").json
+    assert donors["organisation_role"] == "funding"
+    assert [(r["key"], r["project_count"], r["budget_usd"]) for r in donors["rows"]] == [
+        ("DONOR-A", 1, "90.00"), ("DONOR-B", 2, "40.00"), (None, 1, "1.00")]
+    assert donors["total"]["budget_usd"] == "131.00"
+    organisation = client.get("/api/v1/aggregates/organisation").json["rows"]  # the same, labelled for any role
+    assert [{**r, "label": None} for r in organisation] == [{**r, "label": None} for r in donors["rows"]]
+    assert (donors["rows"][-1]["label"], organisation[-1]["label"]) == ("(no funder stated)", "(none in this role)")
+    # the donor dimension is the funding role: another role is refused, not silently ignored
+    assert client.get("/api/v1/aggregates/donor?organisation_role=implementing").status_code == 422
+    # organisation_role both filters `organisation` and names the rows' role: implementers of what DONOR-A implements
+    filtered = client.get("/api/v1/aggregates/organisation?organisation=DONOR-A&organisation_role=implementing").json
+    assert [(r["key"], r["budget_usd"]) for r in filtered["rows"]] == [("DONOR-A", "10.00")]
+    assert client.get("/api/v1/aggregates/donor?organisation=DONOR-A&organisation_role=implementing"
+                      ).status_code == 422  # so the funders of what DONOR-A implements cannot be asked for
+
+
+def test_budget_status_counts_only_lines_of_that_status(client, partners):
+    for status, expected in (("committed", ("101.00", "101.00")), ("indicative", ("30.00", "30.00"))):
+        for dimension in ("region", "year", "priority", "donor", "country"):
+            total = client.get(f"/api/v1/aggregates/{dimension}?budget_status={status}").json["total"]
+            assert (total["budget_usd"], total["original_budget_usd"]) == expected, (dimension, status)
+    years = client.get("/api/v1/aggregates/year?budget_status=indicative").json["rows"]
+    assert [(r["key"], r["budget_usd"]) for r in years] == [(2003, "10.00"), (2004, "20.00")]
+    assert client.get("/api/v1/aggregates/region?budget_status=approved").status_code == 422
+
+
+def test_rcp_link_chooses_stated_or_derived_links(client, partners):
+    # P-1 states the Puebla Process; its country (Albania) makes it a derived member of MARRI
+    assert codes(client.get("/api/v1/projects?rcp=puebla-process&rcp_link=stated")) == ["P-1"]
+    assert codes(client.get("/api/v1/projects?rcp=puebla-process&rcp_link=derived")) == []
+    assert codes(client.get("/api/v1/projects?rcp=marri&rcp_link=derived")) == ["P-1"]
+    assert codes(client.get("/api/v1/projects?rcp=marri&rcp_link=stated")) == []
+    assert codes(client.get("/api/v1/projects?rcp=marri")) == ["P-1"]
+    total = client.get("/api/v1/aggregates/region?rcp=puebla-process&rcp_link=stated").json["total"]
+    assert (total["project_count"], total["budget_usd"]) == (1, "120.00")
+    derived = {r["key"]: r["budget_usd"] for r in client.get("/api/v1/aggregates/rcp?rcp_link=derived").json["rows"]}
+    assert derived["marri"] == "120.00" and derived["puebla-process"] == "0.00"
+    assert client.get("/api/v1/aggregates/rcp?rcp_link=elsewhere").status_code == 422
