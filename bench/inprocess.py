@@ -21,7 +21,6 @@ import re
 import statistics
 import sys
 import time
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -108,15 +108,16 @@ def main() -> None:
     unexpected = sum(v for k, v in statuses.items() if not k.startswith("create") and k.startswith("4")
                      and k != "412")
     summary = {
-        "started": datetime.now(timezone.utc).isoformat(), "seconds": args.seconds, "clients": args.clients,
+        "started": datetime.now(UTC).isoformat(), "seconds": args.seconds, "clients": args.clients,
         "gunicorn_workers": args.workers, "requests": total, "requests_per_second": round(total / args.seconds, 1),
         "status_counts": dict(sorted((k, v) for k, v in statuses.items() if not k.startswith("create"))),
-        "server_errors_5xx": server_errors, "unexpected_4xx": unexpected, "connection_errors": statuses.get("connection-error", 0),
+        "server_errors_5xx": server_errors, "unexpected_4xx": unexpected,
+        "connection_errors": statuses.get("connection-error", 0),
         "create_201": created_ok, "projects_created_in_db": in_db, "reconciled": created_ok == in_db,
         "rollups": drift,
     }
     print(json.dumps(summary, indent=2))
-    out = ROOT / "bench" / "results" / f"load-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    out = ROOT / "bench" / "results" / f"load-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(summary, indent=2))
     print(f"written to {out.relative_to(ROOT)}")
     if server_errors or unexpected or created_ok != in_db or summary["connection_errors"]:

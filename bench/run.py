@@ -27,7 +27,7 @@ import tempfile
 import threading
 import time
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -159,7 +159,7 @@ def build(engine: Engine, projects: int, markers: int, reuse: bool) -> dict:
     conn.close()
     stamp = {"engine": engine.name, "db": engine.db, "projects_asked": projects, "markers": markers,
              "generate_s": round(generated, 1), "token": token, "counts": counts, "pristine": True,
-             "built": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+             "built": datetime.now(UTC).isoformat(timespec="seconds")}
     engine.stamp.write_text(json.dumps(stamp, indent=2))
     print(f"[{engine.name}/{engine.db}] generated in {generated:.0f} s: {counts}", flush=True)
     return stamp
@@ -324,7 +324,7 @@ def measure_aggregates(engine: Engine, client: Client, conn, token: str, args) -
             def api_sql(statements=api_statements):
                 return sum(timed_sql(conn, s, p)() for s, p in statements)
 
-            fns = {"api": lambda: client.request("GET", path)[0], "api_sql": api_sql,
+            fns = {"api": lambda path=path: client.request("GET", path)[0], "api_sql": api_sql,
                    "figures": timed_sql(conn, sql.figures(engine.name, dimension, query))}
             if kind == "rollup":
                 fns["facts"] = timed_sql(conn, sql.facts(engine.name, dimension, query))
@@ -468,8 +468,8 @@ def delete_projects(client: Client, codes: list[str]) -> None:
 def measure_growth(small: tuple, large: tuple, args) -> dict:
     """small/large: (engine, server, client, projects). Deletes the same number of projects on both (the
     sync feed's rows), then times each request on both in turn."""
-    since = (datetime.now(timezone.utc) - timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    for engine, server, client, n in (small, large):
+    since = (datetime.now(UTC) - timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for engine, _server, client, _n in (small, large):
         taint(engine)
         demo = json.loads(engine.stamp.read_text())["projects_asked"]  # DEMO-000001 .. DEMO-<demo>
         marked = set(marker_codes(demo, args.markers))  # the word-search matches stay the same in both
@@ -489,8 +489,8 @@ def measure_growth(small: tuple, large: tuple, args) -> dict:
             _, data_s, r_s = small[2].request("GET", path)
             _, data_l, r_l = large[2].request("GET", path)
             totals = [r_s.getheader("X-Total-Count"), r_l.getheader("X-Total-Count")]
-            measured = timings({"small": lambda: small[2].request("GET", path)[0],
-                                "large": lambda: large[2].request("GET", path)[0]}, args.repeat,
+            measured = timings({"small": lambda path=path: small[2].request("GET", path)[0],
+                                "large": lambda path=path: large[2].request("GET", path)[0]}, args.repeat,
                                budget_s=args.case_budget)
             out["cases"][name] = {**measured, "path": path, "x_total_count": totals,
                                   "ratio": ratio(measured["large"]["median_ms"], measured["small"]["median_ms"])}
@@ -502,8 +502,9 @@ def measure_growth(small: tuple, large: tuple, args) -> dict:
         for side in (small, large):
             _, _, response = side[2].request("GET", "/api/v1/projects?sort=title&page_size=25")
             pages.append((int(response.getheader("X-Total-Count")) + 24) // 25)
-        measured = timings({"small": lambda: small[2].request("GET", f"/api/v1/projects?sort=title&page={pages[0]}&page_size=25")[0],
-                            "large": lambda: large[2].request("GET", f"/api/v1/projects?sort=title&page={pages[1]}&page_size=25")[0]},
+        last = [f"/api/v1/projects?sort=title&page={n}&page_size=25" for n in pages]
+        measured = timings({"small": lambda: small[2].request("GET", last[0])[0],
+                            "large": lambda: large[2].request("GET", last[1])[0]},
                            args.repeat, budget_s=args.case_budget)
         out["offset_last_page"] = {**measured, "ratio": ratio(measured["large"]["median_ms"],
                                                               measured["small"]["median_ms"])}
@@ -570,10 +571,9 @@ def raw_export(engine: Engine, conn, kind: str) -> tuple[str, float, int]:
     start = time.perf_counter()
     lines = 0
     if engine.name == "postgresql":
-        with conn.cursor() as cursor:
-            with cursor.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
-                for chunk in copy:
-                    lines += bytes(chunk).count(b"\n")
+        with conn.cursor() as cursor, cursor.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+            for chunk in copy:
+                lines += bytes(chunk).count(b"\n")
         return "COPY ... TO STDOUT", time.perf_counter() - start, lines - 1
     out = io.StringIO()
     writer = csv.writer(out)
@@ -652,7 +652,7 @@ class Bare:
         return time.perf_counter() - start
 
     def create(self, code: str) -> tuple[float, int]:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         start = time.perf_counter()
         with self.conn.transaction():
             pid = self.conn.execute(
@@ -675,13 +675,13 @@ class Bare:
 
     def patch(self, pid: int, status: str) -> float:
         return self._tx([("UPDATE projects SET status = %s, version = version + 1, updated_at = %s WHERE id = %s",
-                          (status, datetime.now(timezone.utc), pid))])
+                          (status, datetime.now(UTC), pid))])
 
     def add_line(self, pid: int, year: int) -> float:
         """One budget line of USD 125,000.00 (committed) in a year the project has no money in yet: the line,
         the project's totals, and its figure rows of that year (project, 2 priorities, 2 countries, 2
         organisation roles)."""
-        now, cents = datetime.now(timezone.utc), 12_500_000
+        now, cents = datetime.now(UTC), 12_500_000
         amounts = "0, %s, 0, %s, 0, 0, 0, 0, 0"
         columns = ("current_indicative, current_committed, original_indicative, original_committed, "
                    "incoming_commitment, incoming_funds, outgoing_commitment, disbursement, expenditure")
@@ -739,7 +739,8 @@ def measure_writes(engine: Engine, client: Client, conn, token: str, args, tag: 
     try:
         for i in range(n):
             code = f"BW-{tag}-P{i}"
-            elapsed, _, _ = client.request("POST", "/api/v1/projects", json.dumps({**WRITE_BODY, "code": code}).encode())
+            body = json.dumps({**WRITE_BODY, "code": code}).encode()
+            elapsed, _, _ = client.request("POST", "/api/v1/projects", body)
             samples["api_post"].append(elapsed)
             elapsed, pid = bare.create(f"BW-{tag}-R{i}")
             state["bare_ids"].append(pid)
@@ -791,7 +792,8 @@ def changed(items: list[dict]) -> list[dict]:
 def post_batches(client: Client, path: str, items: list[dict], per_request: int = 5000) -> tuple[float, dict]:
     total, counts = 0.0, {}
     for start in range(0, len(items), per_request):
-        elapsed, data, _ = client.request("POST", path, json.dumps({"items": items[start:start + per_request]}).encode())
+        body = json.dumps({"items": items[start:start + per_request]}).encode()
+        elapsed, data, _ = client.request("POST", path, body)
         total += elapsed
         for key in ("created", "updated", "unchanged"):
             counts[key] = counts.get(key, 0) + json.loads(data).get(key, 0)
@@ -806,7 +808,7 @@ def raw_projects(engine: Engine, conn, items: list[dict]) -> float:
     priorities = dict(conn.execute("SELECT code, id FROM priorities").fetchall())
     activities = dict(conn.execute("SELECT code, id FROM activity_types").fetchall())
     first_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM projects").fetchone()[0] + 1000
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     now_value = now if engine.name == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
     false = False if engine.name == "postgresql" else 0
     projects, links_p, links_c, links_a = [], [], [], []
@@ -839,7 +841,7 @@ def raw_projects(engine: Engine, conn, items: list[dict]) -> float:
 
 def raw_project_updates(engine: Engine, conn, rows: list[dict]) -> float:
     marker = "%s" if engine.name == "postgresql" else "?"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     now_value = now if engine.name == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
     params = [(r["title"], r["status"], f"{r['code'].lower()} {r['title'].lower()}", now_value, r["code"])
               for r in rows]
@@ -909,7 +911,7 @@ def raw_transactions(engine: Engine, conn, items: list[dict]) -> float:
         chunk = codes[start:start + 500]
         ids.update(conn.execute(f"SELECT code, id FROM projects WHERE code IN ({', '.join([marker] * len(chunk))})",
                                 chunk).fetchall())
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     now_value = now if engine.name == "postgresql" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
     rows = []
     for item in items:
@@ -992,7 +994,7 @@ def run_engine(name: str, args) -> dict:
             (large, server, client, large_stamp["counts"]["projects"]), args))
         section(report, "profiles", lambda: inprocess(large, "profile", {"token": token, "repeat": args.profile_repeat,
             "paths": ["/api/v1/aggregates/region", "/api/v1/aggregates/country", "/api/v1/projects?page_size=25"]}))
-        tag = datetime.now(timezone.utc).strftime("%H%M%S")
+        tag = datetime.now(UTC).strftime("%H%M%S")
         section(report, "writes", lambda: measure_writes(large, client, conn, token, args, tag))
         section(report, "bulk", lambda: measure_bulk(large, client, conn, args.bulk, tag))
         section(report, "bulk_transactions", lambda: measure_bulk_transactions(
@@ -1028,7 +1030,7 @@ def main() -> None:
     args.load_rounds = 1 if args.small else 3
     args.concurrency = 8
     args.profile_repeat = 5 if args.small else 30
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     if args.build_only:
         for name in args.engines.split(","):
             build(Engine(name.strip(), args.db + "_growth"), args.small_projects, args.markers, args.reuse)

@@ -80,7 +80,8 @@ def print_table(reports: list[dict], args) -> str:
         if "error" in g:
             add(f"\ngrowth FAILED: {g['error']}")
         elif g:
-            add(f"\nGrowth {g['sizes'][0]:,} -> {g['sizes'][1]:,} projects ({g['deletions']} projects deleted in each), "
+            add(f"\nGrowth {g['sizes'][0]:,} -> {g['sizes'][1]:,} projects "
+                f"({g['deletions']} projects deleted in each), "
                 "ms median/p95, small and large timed in turn (target large <= 1.2x small):")
             for name, c in g["cases"].items():
                 if "error" in c:
@@ -141,11 +142,14 @@ def print_table(reports: list[dict], args) -> str:
                 add(f"  FAILED: {b['error']}")
                 targets.append((e, "#17 bulk upsert", f"FAILED ({b['error'][:80]})"))
             else:
-                add(f"  create {b['api_create_s']:.3f} s vs raw INSERTs {b['raw_create_s']:.3f} s: {b['create_ratio']}x "
+                add(f"  create {b['api_create_s']:.3f} s vs raw INSERTs {b['raw_create_s']:.3f} s: "
+                    f"{b['create_ratio']}x "
                     f"({b['api_create_counts']})")
-                add(f"  upsert, changed rows {b['api_upsert_changed_s']:.3f} s vs raw UPDATEs {b['raw_update_s']:.3f} s: "
+                add(f"  upsert, changed rows {b['api_upsert_changed_s']:.3f} s "
+                    f"vs raw UPDATEs {b['raw_update_s']:.3f} s: "
                     f"{b['upsert_changed_ratio']}x ({b['api_upsert_changed_counts']})")
-                add(f"  upsert, no-op (same rows again) {b['api_upsert_noop_s']:.3f} s ({b['upsert_noop_vs_raw_update']}x "
+                add(f"  upsert, no-op (same rows again) {b['api_upsert_noop_s']:.3f} s "
+                    f"({b['upsert_noop_vs_raw_update']}x "
                     f"the raw UPDATEs; {b['api_upsert_noop_counts']})")
                 targets.append((e, "#17 bulk create / changed upsert vs raw executemany",
                                 f"{b['create_ratio']}x / {b['upsert_changed_ratio']}x"))

@@ -46,10 +46,10 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
     columns = list(rows[0])
     processors = _processors(table, columns, connection.dialect)
     pairs = [(c, p) for c, p in zip(columns, processors)]
-    with connection.connection.driver_connection.cursor() as cursor:
-        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([p(row[c]) if p else row[c] for c, p in pairs])
+    with connection.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([p(row[c]) if p else row[c] for c, p in pairs])
 
 
 def update_rows(table: Table, rows: list[dict], key: str = "id") -> None:

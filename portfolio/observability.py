@@ -80,7 +80,8 @@ def register(app: Flask) -> None:
         REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
         LATENCY.labels(request.method, endpoint).observe(elapsed)
         access_log.info("request", extra={
-            "request_id": g.get("request_id"), "method": request.method, "path": request.path, "status": response.status_code,
+            "request_id": g.get("request_id"), "method": request.method, "path": request.path,
+            "status": response.status_code,
             "duration_ms": round(elapsed * 1000, 2), "actor": g.get("actor", "anonymous"),
             "remote_addr": request.remote_addr, "endpoint": endpoint})
         return response

@@ -4,9 +4,8 @@ import io
 from decimal import Decimal
 
 import pytest
-from openpyxl import load_workbook
-
 from helpers import add_line, create_project
+from openpyxl import load_workbook
 
 
 def rows_by_key(result):
@@ -174,11 +173,9 @@ def test_filtered_aggregate_is_one_statement(app, client, demo_portfolio, dimens
     from sqlalchemy import event
 
     from portfolio.extensions import db
-    from portfolio.services import vocabulary
+    from portfolio.services import maintenance, vocabulary
     from portfolio.services.maintenance import derived_state
     from portfolio.statistics.aggregates import aggregate
-
-    from portfolio.services import maintenance
 
     # The worker's caches (vocabulary, derived-data flag) must not expire between warming and counting.
     monkeypatch.setattr(vocabulary, "TTL", 3600)

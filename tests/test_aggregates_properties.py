@@ -1,10 +1,10 @@
 """Property: over many random portfolios, every additive rollup equals the portfolio total to the cent."""
 from decimal import Decimal
 
+from conftest import wipe
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import wipe
 from portfolio.money import allocate
 
 REGIONS = ["africa-middle-east", "asia-oceania", "americas", "europe"]

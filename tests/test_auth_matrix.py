@@ -3,9 +3,9 @@ and nothing written on refusal."""
 import uuid
 
 import pytest
+from helpers import add_line, create_project, etag, line_body, project_body
 from sqlalchemy import func, select
 
-from helpers import add_line, create_project, etag, line_body, project_body
 from portfolio.auth import issue_token, revoke_token
 from portfolio.extensions import db
 from portfolio.models import AuditEvent, BudgetLine, Project

@@ -1,6 +1,5 @@
 """Budget lines: exact amounts, USD conversion, validation, and the project's budget kept in step."""
 import pytest
-
 from helpers import add_line, create_project, etag, line_body, pointers
 
 

@@ -1,7 +1,7 @@
 """Bulk create/upsert: all or nothing, every bad row named by its JSON pointer."""
+from helpers import add_line, create_project, project_body
 from sqlalchemy import func, select
 
-from helpers import add_line, create_project, project_body
 from portfolio.extensions import db
 from portfolio.models import AuditEvent, Project
 
@@ -132,7 +132,8 @@ def test_bulk_csv_that_is_not_utf8_or_not_csv_is_422_not_500(client, in_app):
     assert response.status_code == 422 and "UTF-8" in response.json["detail"]
     response = client.post("/api/v1/projects/bulk", data=png, content_type="text/csv")
     assert response.status_code == 422
-    response = client.post("/api/v1/projects/bulk", data=b"code,title,region\nA,\x00B,europe\n", content_type="text/csv")
+    response = client.post("/api/v1/projects/bulk", data=b"code,title,region\nA,\x00B,europe\n",
+                           content_type="text/csv")
     assert response.status_code == 422
     assert count(in_app) == 0
 

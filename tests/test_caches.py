@@ -2,9 +2,9 @@
 seed change made elsewhere is seen within a second, and a code created a moment ago is never refused."""
 import time
 
+from helpers import create_project, project_body
 from sqlalchemy import text
 
-from helpers import create_project, project_body
 from portfolio.auth import CACHE_SECONDS
 from portfolio.extensions import db
 from portfolio.services import vocabulary
@@ -12,9 +12,8 @@ from portfolio.services import vocabulary
 
 def _elsewhere(app, sql: str, **params):
     """A change made by another worker or host: straight to the database, no cache of this process told."""
-    with app.app_context():
-        with db.engine.begin() as connection:
-            connection.execute(text(sql), params)
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text(sql), params)
 
 
 def test_a_token_revoked_elsewhere_is_refused_within_a_second(app, client):

@@ -16,11 +16,11 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from helpers import add_line, create_project
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError
 
-from helpers import add_line, create_project
 from portfolio import etags
 from portfolio.auth import PERMISSIONS, issue_token
 from portfolio.extensions import db

@@ -3,10 +3,10 @@ none are, the rollups still match, and the server starts again cleanly."""
 import threading
 import time
 
-from sqlalchemy import func, select
-
 from helpers import project_body
 from live import LiveServer, request
+from sqlalchemy import func, select
+
 from portfolio.extensions import db
 from portfolio.models import AuditEvent, Project
 from portfolio.statistics.rollups import differences
@@ -42,7 +42,7 @@ def test_kill_9_during_bulk_upsert_leaves_all_or_nothing(app, in_app):
             prefix = f"CRASH{attempt}"
             outcome = {}
 
-            def post():
+            def post(prefix=prefix, outcome=outcome, server=server):
                 try:
                     outcome["status"] = request(server.port, "POST", "/api/v1/projects/bulk",
                                                 {"items": _items(prefix)}, auth)[0]
@@ -118,7 +118,7 @@ def test_kill_9_at_random_points_of_a_bulk_upsert_then_retry_with_the_same_key(a
             headers = {**auth, "Idempotency-Key": key}
             first = {}
 
-            def post():
+            def post(first=first, body=body, headers=headers, server=server):
                 try:
                     first["answer"] = request(server.port, "POST", "/api/v1/projects/bulk?mode=upsert", body, headers)
                 except OSError as exc:  # the connection died with the server

@@ -1,7 +1,7 @@
 """Exchange rates: `flask rates load`, the rate in force on a value date, and its traceability (fx_rate_id)."""
+from helpers import create_project, etag, pointers
 from sqlalchemy import select
 
-from helpers import create_project, etag, pointers
 from portfolio.extensions import db
 from portfolio.models import ExchangeRate
 
@@ -88,7 +88,8 @@ def test_a_stated_rate_is_kept_and_names_no_row(runner, tmp_path, client):
     assert transaction(client, reference="T-2", date="1990-01-01", fx_rate="2", fx_value_date="1989-12-29"
                        ).json["fx_value_date"] == "1989-12-29"
     path = f"/api/v1/projects/P-1/transactions/{stated['id']}"
-    changed = client.patch(path, json={"amount": "200.00", "date": "2003-01-25"}, headers={"If-Match": etag(client, path)})
+    changed = client.patch(path, json={"amount": "200.00", "date": "2003-01-25"},
+                           headers={"If-Match": etag(client, path)})
     assert (changed.json["fx_rate"], changed.json["fx_rate_id"], changed.json["usd_amount"]) == (
         "1.2345000000", None, "246.90")
     # dropping the stated rate (fx_rate: null) takes the table's

@@ -11,9 +11,9 @@ import io
 import re
 
 import pytest
+from helpers import add_line, create_project
 from openpyxl import load_workbook
 
-from helpers import add_line, create_project
 from portfolio.statistics.dimensions import CROSS_TAB, DIMENSIONS
 from portfolio.statistics.renderers import HEADER_ROW, MONEY_FORMAT
 

@@ -3,7 +3,6 @@ import csv
 import io
 
 import pytest
-
 from helpers import add_line, create_project, pointers
 
 

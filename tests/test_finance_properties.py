@@ -37,12 +37,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from xml.etree import ElementTree
 
 import pytest
+from conftest import SqliteSnapshots, restore
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from conftest import SqliteSnapshots, restore
 from portfolio import dialect
 from portfolio.extensions import db
 from portfolio.measures import AMOUNT_COLUMNS
@@ -82,22 +82,22 @@ CENT = Decimal("0.01")
 # ---------------------------------------------------------------------------------------------- generation
 # Strategies are built once (building one costs more than drawing from it).
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def ints(low: int, high: int):
     return st.integers(low, high)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def one_of(values: tuple):
     return st.sampled_from(values)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def subsets(values: tuple, low: int, high: int):
     return st.lists(st.sampled_from(values), min_size=low, max_size=high, unique=True)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def weights(count: int):
     return st.lists(st.integers(1, 100), min_size=count, max_size=count)
 
@@ -323,13 +323,13 @@ def check_records_and_totals(portfolio: dict, loaded: dict) -> None:
                     assert (record["fx_rate"], record["fx_rate_id"]) == (expected_rate, rate_id), (item, record)
                     assert record["usd_amount"] == usd(item["amount"], expected_rate)
         lines = list(state.lines.values())
-        revised = {(l["period_start"], l["period_end"]) for l in lines if l["type"] == "revised"}
-        current_lines = [l for l in lines if l["type"] == "revised" or (l["period_start"], l["period_end"])
-                         not in revised]
-        assert state.row["budget_usd"] == (sum(l["usd_amount"] for l in current_lines) if lines else None)
-        originals = [l["usd_amount"] for l in lines if l["type"] == "original"]
+        revised = {(line["period_start"], line["period_end"]) for line in lines if line["type"] == "revised"}
+        current_lines = [line for line in lines
+                         if line["type"] == "revised" or (line["period_start"], line["period_end"]) not in revised]
+        assert state.row["budget_usd"] == (sum(line["usd_amount"] for line in current_lines) if lines else None)
+        originals = [line["usd_amount"] for line in lines if line["type"] == "original"]
         assert state.row["original_budget_usd"] == (sum(originals) if originals else None)
-        assert all(l["current"] == (l in current_lines) for l in lines)
+        assert all(line["current"] == (line in current_lines) for line in lines)
 
 
 def money(value) -> Decimal:
@@ -521,11 +521,11 @@ def test_derived_figures_follow_the_rules_and_partition_every_measure(app, finan
                         assert errors == []
             derived = figures.derive(state, vocab)
             project_t, priority_t, country_t, organisation_t = figures.FIGURE_TABLES
-            revised = {(l["period_start"], l["period_end"]) for l in kept if l["type"] == "revised"}
-            current_lines = [l for l in kept if l["type"] == "revised" or (l["period_start"], l["period_end"])
-                             not in revised]
-            assert derived.totals["budget_usd"] == (sum(l["usd_amount"] for l in current_lines) if kept else None)
-            originals = [l["usd_amount"] for l in kept if l["type"] == "original"]
+            revised = {(line["period_start"], line["period_end"]) for line in kept if line["type"] == "revised"}
+            current_lines = [line for line in kept
+                             if line["type"] == "revised" or (line["period_start"], line["period_end"]) not in revised]
+            assert derived.totals["budget_usd"] == (sum(line["usd_amount"] for line in current_lines) if kept else None)
+            originals = [line["usd_amount"] for line in kept if line["type"] == "original"]
             assert derived.totals["original_budget_usd"] == (sum(originals) if originals else None)
             by_year = {row["year"]: [row[c] for c in AMOUNT_COLUMNS] for row in derived.figures[project_t]}
             expected_years: dict = {}
@@ -542,7 +542,7 @@ def test_derived_figures_follow_the_rules_and_partition_every_measure(app, finan
             assert by_year == expected_years
             priorities = sorted(state.links["priorities"], key=lambda p: vocab.term("priorities", p[0]).position)
             for year, whole in by_year.items():
-                def parts(table, **where):
+                def parts(table, year=year, **where):
                     return [[row[c] for c in AMOUNT_COLUMNS] for row in derived.figures[table]
                             if row["year"] == year and all(row[k] == v for k, v in where.items())]
                 check_split(whole, parts(priority_t), [s for _, s in priorities])
@@ -792,7 +792,7 @@ def test_json_csv_and_xlsx_carry_the_same_figures(app, client, runner, tmp_path,
         answer_ = client.get(path)
         assert answer_.status_code == 200, answer_.json
         expected = {key: normalised(figures) for key, figures in keyed(answer_.json).items()}
-        assert expected == {key: figures for key, figures in keyed(answer_.json).items()}  # the JSON's own form
+        assert expected == dict(keyed(answer_.json))  # the JSON's own form
         cross_tab = dimension == "region-priority"
 
         table = list(csv.reader(io.StringIO(client.get(path.replace("?", ".csv?")).get_data(as_text=True))))

@@ -18,9 +18,9 @@ import json
 from dataclasses import dataclass, field
 
 import pytest
+from helpers import add_line, create_project, project_body
 from sqlalchemy import inspect, select, table, text
 
-from helpers import add_line, create_project, project_body
 from portfolio.extensions import db
 from portfolio.statistics.rollups import differences
 

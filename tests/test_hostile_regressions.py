@@ -4,7 +4,6 @@ import base64
 import json
 
 import pytest
-
 from helpers import add_line, create_project
 
 

@@ -3,9 +3,9 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 
+from helpers import create_project, line_body, project_body
 from sqlalchemy import func, select, update
 
-from helpers import create_project, line_body, project_body
 from portfolio.auth import issue_token
 from portfolio.extensions import db
 from portfolio.models import ApiToken, AuditEvent, IdempotencyKey, Project

@@ -3,7 +3,6 @@ reflected and in the history, none is lost, and the others get 412."""
 import multiprocessing
 
 import pytest
-
 from helpers import add_line, create_project
 from live import LiveServer, request
 

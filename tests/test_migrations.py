@@ -3,7 +3,6 @@ import os
 import uuid
 import warnings
 
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -11,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
 from portfolio import create_app
-
+from portfolio.extensions import db
 
 
 def include_object(obj, name, type_, reflected, compare_to):
@@ -19,7 +18,6 @@ def include_object(obj, name, type_, reflected, compare_to):
     if type_ == "table":
         return not name.startswith("projects_fts")
     return not (type_ == "index" and name in ("ix_projects_lower_title_id", "ix_projects_search"))
-from portfolio.extensions import db
 
 
 @pytest.fixture

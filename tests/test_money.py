@@ -5,8 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portfolio.money import allocate, convert_to_usd
-from portfolio.money import to_cents, from_cents
+from portfolio.money import allocate, convert_to_usd, from_cents, to_cents
 from portfolio.services.storage import equal_shares
 
 totals = st.integers(min_value=0, max_value=10**14)  # up to USD 10^12 in cents

@@ -3,6 +3,7 @@ import json
 import logging
 
 from helpers import create_project, project_body
+
 from portfolio.observability import JsonFormatter, RequestIdFilter
 
 

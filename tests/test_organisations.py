@@ -1,6 +1,5 @@
 """The organisation register: CRUD with If-Match and history, deletion refused while anything names it."""
 import pytest
-
 from helpers import add_line, create_project, etag, pointers
 
 ORGS = "/api/v1/organisations"
@@ -82,7 +81,8 @@ def test_participations_name_registered_organisations_in_iati_roles_with_shares(
     register(client, "DONOR-A")
     register(client, "DONOR-B")
     bad = client.post("/api/v1/projects", json={"code": "P-1", "title": "x", "region": "europe",
-                                                "priorities": [{"code": "cooperation"}], "participating_organisations": [
+                                                "priorities": [{"code": "cooperation"}],
+                                                "participating_organisations": [
                                                     {"organisation": "NOBODY", "role": "implementing"},
                                                     {"organisation": "DONOR-A", "role": "sponsor"},
                                                     {"organisation": "DONOR-B", "role": "funding", "share": "60"},

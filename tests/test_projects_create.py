@@ -1,6 +1,5 @@
 """POST /api/v1/projects: what is accepted, and the exact field named when it is not."""
 import pytest
-
 from helpers import create_project, pointers, project_body
 
 

@@ -1,6 +1,5 @@
 """Keyset pagination gives exactly the offset order, forwards and backwards, NULLs included."""
 import pytest
-
 from helpers import add_line, create_project
 
 

@@ -2,7 +2,6 @@
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-
 from helpers import add_line, create_project
 
 

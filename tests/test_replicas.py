@@ -14,13 +14,13 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 import pytest
+from helpers import project_body
+from live import free_port
 from sqlalchemy import create_engine, text
 
-from helpers import project_body
 from portfolio import create_app
 from portfolio.auth import issue_token, revoke_token
 from portfolio.extensions import db
-from live import free_port
 
 REPLICA_URL = os.environ.get("TEST_REPLICA_URL", "")
 CLUSTER = os.environ.get("TEST_REPLICA_CLUSTER", "")

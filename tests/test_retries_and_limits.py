@@ -4,9 +4,9 @@ that can now succeed, succeeds; demo data rounds half-up like everything else.""
 from decimal import Decimal
 
 import pytest
+from helpers import create_project, etag, project_body
 from sqlalchemy import select
 
-from helpers import create_project, etag, project_body
 from portfolio import create_app
 from portfolio.extensions import db
 from portfolio.models import BudgetLine, Project, Transaction

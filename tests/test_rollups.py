@@ -1,9 +1,9 @@
 """Rollups stay exactly equal to the raw GROUP BY over the base tables, whatever the writes."""
+from conftest import wipe
+from helpers import etag, project_body
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import wipe
-from helpers import etag, project_body
 from portfolio.extensions import db
 from portfolio.services import queries
 from portfolio.statistics import aggregates, readers, rollups

@@ -66,7 +66,12 @@ def test_demo_data_lines_reconcile_with_project_allocations(runner, in_app):
     assert runner.invoke(args=["demo-data", "--projects", "200"]).exit_code == 0
 
     def sums():
-        from portfolio.models import ProjectCountryFigure, ProjectFigure, ProjectOrganisationFigure, ProjectPriorityFigure
+        from portfolio.models import (
+            ProjectCountryFigure,
+            ProjectFigure,
+            ProjectOrganisationFigure,
+            ProjectPriorityFigure,
+        )
         current = db.session.scalar(select(func.sum(BudgetLine.usd_amount)).where(BudgetLine.current))
         figures = [db.session.scalar(select(func.sum(m.current_indicative + m.current_committed)).where(*where))
                    for m, where in ((ProjectFigure, ()), (ProjectPriorityFigure, ()), (ProjectCountryFigure, ()),

@@ -7,8 +7,8 @@ import re
 import pycountry
 import pytest
 import yaml
-
 from conftest import SEED_DOCS, requires_seed_docs
+
 from portfolio.services.seed import SEEDS_DIR
 
 DOC_FILES = {

@@ -1,18 +1,18 @@
 """Incremental sync, rate limits, body limits, content types and security headers."""
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import redis
-
 from helpers import create_project, etag, project_body
+
 from portfolio import create_app
 
 
 def test_sync_updated_since_returns_only_changed_projects(client):
     create_project(client, "OLD")
     time.sleep(0.01)
-    since = datetime.now(timezone.utc).isoformat()
+    since = datetime.now(UTC).isoformat()
     create_project(client, "NEW")
     codes = [p["code"] for p in client.get("/api/v1/projects", query_string={"updated_since": since}).json]
     assert codes == ["NEW"]
@@ -24,11 +24,11 @@ def test_sync_updated_since_returns_only_changed_projects(client):
 
 def test_sync_deleted_projects_feed(client):
     create_project(client, "GONE")
-    since = datetime.now(timezone.utc).isoformat()
+    since = datetime.now(UTC).isoformat()
     client.delete("/api/v1/projects/GONE", headers={"If-Match": etag(client, "/api/v1/projects/GONE")})
     feed = client.get("/api/v1/sync/deleted-projects", query_string={"since": since}).json
     assert [item["code"] for item in feed] == ["GONE"]
-    later = datetime.now(timezone.utc).isoformat()
+    later = datetime.now(UTC).isoformat()
     assert client.get("/api/v1/sync/deleted-projects", query_string={"since": later}).json == []
     assert client.get("/api/v1/sync/deleted-projects").status_code == 422
 

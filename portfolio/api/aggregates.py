@@ -31,8 +31,9 @@ def file_response(result: dict, extension: str) -> Response:
     else:
         title = f"TCM Portfolio: {result['dimension']} (USD)"
         body = renderers.to_xlsx(result, title)
+    name = renderers.filename(result["dimension"], extension)
     return Response(body, content_type=FILES[extension][0] + ("; charset=utf-8" if extension == "csv" else ""),
-                    headers={"Content-Disposition": f'attachment; filename="{renderers.filename(result["dimension"], extension)}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _file_doc(extension: str) -> dict:

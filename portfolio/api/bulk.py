@@ -46,4 +46,4 @@ class Bulk(MethodView):
                 create, update)
             return bulk.upsert(loaded, errors, existing, args["mode"], current_actor())
         except DomainError as error:  # every row's errors, located in the file when it was a CSV
-            raise uploads.located(error, lines)
+            raise uploads.located(error, lines) from error

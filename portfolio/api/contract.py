@@ -52,10 +52,11 @@ HEADERS = {
 PARAMETERS = {
     "IDEMPOTENCY_KEY": {
         "in": "header", "name": idempotency.HEADER, "required": False,
-        "description": "1-255 visible ASCII characters (inner spaces allowed) chosen by the client, e.g. a UUID. A retry with the same key and "
-                       "the same request gets the first answer again (header Idempotent-Replayed: true) instead of "
-                       "doing it twice; the same key with another request is refused (422); while the first is "
-                       "still running, 409. Keys belong to the token and are kept 24 hours.",
+        "description": "1-255 visible ASCII characters (inner spaces allowed) chosen by the client, e.g. a UUID. "
+                       "A retry with the same key and the same request gets the first answer again (header "
+                       "Idempotent-Replayed: true) instead of doing it twice; the same key with another request is "
+                       "refused (422); while the first is still running, 409. Keys belong to the token and are kept "
+                       "24 hours.",
         "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": idempotency.KEY_PATTERN}},
     "X_REQUEST_ID": {
         "in": "header", "name": "X-Request-ID", "required": False,

@@ -37,9 +37,9 @@ class Ready(MethodView):
             with db.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
             state = derived_state()
-        except Exception:
+        except Exception as error:
             raise ProblemError(503, "The database is not reachable.", type_="service-unavailable",
-                               headers={"Retry-After": "5"})
+                               headers={"Retry-After": "5"}) from error
         if state != "fresh":
             raise ProblemError(503, "The figures are being rebuilt after an upgrade: run `flask rollups rebuild`.",
                                type_="service-unavailable", headers={"Retry-After": "30"})

@@ -12,8 +12,8 @@ died is taken over at once on PostgreSQL (the owner's transaction-level advisory
 IDEMPOTENCY_LOCK_SECONDS.
 """
 import hashlib
-import re
 import json
+import re
 from datetime import timedelta
 
 from flask import Response, current_app, g, request

@@ -3,7 +3,7 @@ place where domain errors (portfolio.errors) and library errors meet HTTP status
 import http
 import logging
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, has_request_context, json, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -46,10 +46,8 @@ def problem_response(status: int, detail: str | None = None, *, type_: str | Non
             "title": http.HTTPStatus(status).phrase, "status": status}
     if detail:
         body["detail"] = detail
-    try:
+    if has_request_context():
         body["instance"] = request.path
-    except RuntimeError:
-        pass
     if errors_:
         body["errors"] = errors_
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)

@@ -121,8 +121,8 @@ def _check_body(accepted: set[str]) -> None:
     mimetype = request.mimetype
     allowed = accepted or set(JSON_TYPES)
     if mimetype not in allowed and not (mimetype.endswith("+json") and "application/json" in allowed):
-        raise ProblemError(415, f"Send the body as {' or '.join(sorted(allowed))}; got {mimetype or 'no Content-Type'}.",
-                           type_="unsupported-media-type")
+        raise ProblemError(415, f"Send the body as {' or '.join(sorted(allowed))}; "
+                                f"got {mimetype or 'no Content-Type'}.", type_="unsupported-media-type")
     if mimetype == "application/json" or mimetype.endswith("+json"):
         try:
             body = json.loads(request.get_data(cache=True))

@@ -47,4 +47,4 @@ class TransactionsBulk(MethodView):
             loaded, errors = bulk_schemas.load_items(raw, transaction_import.is_update(projects), create, update)
             return transaction_import.upsert(loaded, errors, projects, current_actor())
         except DomainError as error:  # every row's errors, located in the file when it was a CSV
-            raise uploads.located(error, lines)
+            raise uploads.located(error, lines) from error

@@ -2,15 +2,15 @@
 accepts (a generated client's validation matches the server's), and every value is bounded before it
 reaches Python arithmetic or SQL (no 500 on a huge number, an edge date or a stray character)."""
 import re
-from datetime import date, timezone
+from datetime import UTC, date
 from decimal import Decimal
 
 from flask import g, has_request_context
 from marshmallow import ValidationError, fields, validate
 
 from portfolio.models.base import MAX_ID
-from portfolio.services import vocabulary
 from portfolio.schemas.enums import SHARED_ENUMS
+from portfolio.services import vocabulary
 
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -137,14 +137,14 @@ class BoundedDateTime(fields.AwareDateTime):
     default_error_messages = {"range": "Must be in the years 1900 to 2199."}
 
     def __init__(self, **kwargs):
-        super().__init__(default_timezone=timezone.utc, **kwargs)
+        super().__init__(default_timezone=UTC, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         parsed = super()._deserialize(value, attr, data, **kwargs)
         if not 1900 <= parsed.year <= 2199:
             # Checked before conversion: 0001-01-01T00:00+14:00 would overflow on the way to UTC.
             raise self.make_error("range")
-        return parsed.astimezone(timezone.utc)
+        return parsed.astimezone(UTC)
 
 
 class Id(fields.Integer):

@@ -113,11 +113,11 @@ def _copy(kind: str, args: dict):
     statement = _statement(kind, args, formatted=True).params(_params(args))
     connection = db.session.connection()
     query = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
-    with connection.connection.driver_connection.cursor() as cursor:
-        with cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
-            yield (",".join(header(kind)) + "\n").encode()
-            for block in copy:
-                yield bytes(block)
+    with connection.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+        yield (",".join(header(kind)) + "\n").encode()
+        for block in copy:
+            yield bytes(block)
 
 
 def _write(kind: str, args: dict):

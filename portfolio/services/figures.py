@@ -38,7 +38,8 @@ class Derived:
 
 
 def current_flags(lines: dict[int, dict]) -> dict[int, bool]:
-    revised_periods = {(line["period_start"], line["period_end"]) for line in lines.values() if line["type"] == "revised"}
+    revised_periods = {(line["period_start"], line["period_end"])
+                       for line in lines.values() if line["type"] == "revised"}
     return {line_id: line["type"] == "revised" or (line["period_start"], line["period_end"]) not in revised_periods
             for line_id, line in lines.items()}
 

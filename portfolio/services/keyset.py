@@ -3,7 +3,7 @@ previous page's last (sort key, id), so the last page costs what the first does.
 import base64
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import and_, func, literal, or_, tuple_
@@ -44,7 +44,8 @@ def decode(cursor: str, sort: str):
     if cursor in ("first", "last"):
         return cursor, None, None
     try:
-        direction, cursor_sort, value, project_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        direction, cursor_sort, value, project_id = json.loads(decoded)
         if direction not in ("next", "prev") or cursor_sort != sort or type(project_id) is not int \
                 or not 1 <= project_id <= MAX_ID or not (value is None or isinstance(value, str)):
             raise ValueError
@@ -54,7 +55,7 @@ def decode(cursor: str, sort: str):
         if isinstance(parsed, datetime):
             if parsed.tzinfo is None:
                 raise ValueError
-            parsed = parsed.astimezone(timezone.utc)  # OverflowError (an ArithmeticError) at the calendar's edges
+            parsed = parsed.astimezone(UTC)  # OverflowError (an ArithmeticError) at the calendar's edges
         return direction, parsed, project_id
     except (ValueError, TypeError, KeyError, ArithmeticError, InvalidOperation, UnicodeDecodeError) as exc:
         raise Invalid([field_error("/cursor", "Invalid cursor.", "query")],

@@ -138,7 +138,8 @@ def org_code(vocab: Vocabulary, organisation_id):
 
 def line_snapshot(line: dict, vocab: Vocabulary) -> dict:
     return {"id": line["id"], "period_start": _s(line["period_start"]), "period_end": _s(line["period_end"]),
-            "amount": amount_text(line["amount"], line["currency"]), "currency": line["currency"], "fx_rate": _s(line["fx_rate"]),
+            "amount": amount_text(line["amount"], line["currency"]), "currency": line["currency"],
+            "fx_rate": _s(line["fx_rate"]),
             "fx_value_date": _s(line["fx_value_date"]), "fx_rate_id": line["fx_rate_id"],
             "usd_amount": _s(line["usd_amount"]), "donor": org_code(vocab, line["donor_organisation_id"]),
             "type": line["type"], "status": line["status"]}
@@ -146,7 +147,8 @@ def line_snapshot(line: dict, vocab: Vocabulary) -> dict:
 
 def transaction_snapshot(row: dict, vocab: Vocabulary) -> dict:
     return {"id": row["id"], "reference": row["reference"], "type": row["type"], "date": _s(row["date"]),
-            "amount": amount_text(row["amount"], row["currency"]), "currency": row["currency"], "fx_rate": _s(row["fx_rate"]),
+            "amount": amount_text(row["amount"], row["currency"]), "currency": row["currency"],
+            "fx_rate": _s(row["fx_rate"]),
             "fx_value_date": _s(row["fx_value_date"]), "fx_rate_id": row["fx_rate_id"],
             "usd_amount": _s(row["usd_amount"]), "provider": org_code(vocab, row["provider_organisation_id"]),
             "receiver": org_code(vocab, row["receiver_organisation_id"]), "description": row["description"]}

@@ -10,7 +10,8 @@ from portfolio.services.vocabulary import current
 
 
 def lock_projects(items) -> dict[str, states.ProjectState]:
-    codes = sorted({item["project"] for item in items if isinstance(item, dict) and isinstance(item.get("project"), str)})
+    codes = sorted({item["project"] for item in items
+                    if isinstance(item, dict) and isinstance(item.get("project"), str)})
     return {s.code: s for s in states.load(codes=codes, lock=True).values()} if codes else {}
 
 

@@ -155,7 +155,8 @@ def region_priority(args: dict, use_rollups: bool = True) -> dict:
                for code, row in margins["priority"].items() if code is not None]
     total = cell(found["total"].get(()), status)
     return {"dimension": CROSS_TAB, "additive": True, "filters": _echo(filters),
-            "note": "Cells attribute each project's money to its priorities by share, year by year, in cents by largest "
-                    "remainder: cells sum to their row (region) and column (priority) totals, which sum to the total.",
+            "note": "Cells attribute each project's money to its priorities by share, year by year, in cents by "
+                    "largest remainder: cells sum to their row (region) and column (priority) totals, which sum to "
+                    "the total.",
             "rows": out_rows, "columns": columns, "total": total}
 

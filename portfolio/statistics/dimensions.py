@@ -1,7 +1,7 @@
 """One record per aggregate dimension. The route's list of dimensions, the OpenAPI enum, both readers and
 the CSV/XLSX renderers read this registry; a new dimension is one entry here (and its rollup, if any)."""
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from portfolio.models import PROJECT_STATUSES, RollupOrganisation, RollupPriority, RollupProject
 from portfolio.services.vocabulary import Vocabulary

@@ -222,7 +222,8 @@ class RollupReader:
 
     @staticmethod
     def serves(args: dict, dimension: Dimension | None) -> bool:
-        allowed = ROLLUP_FILTERS | ({"organisation_role"} if dimension and dimension.membership == "organisation" else set())
+        by_organisation = dimension is not None and dimension.membership == "organisation"
+        allowed = ROLLUP_FILTERS | ({"organisation_role"} if by_organisation else set())
         return (dimension is None or dimension.rollup is not None) and all(
             name in allowed for name, value in args.items() if value is not None)
 

@@ -9,7 +9,7 @@
 """
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -95,7 +95,7 @@ def to_xlsx(result: dict, title: str) -> bytes:
     filters = "; ".join(f"{k}={v}" for k, v in sorted(result.get("filters", {}).items())) or "none (whole portfolio)"
     _put(sheet, 1, [title], bold=True)
     _put(sheet, 2, ["Filters", filters])
-    _put(sheet, 3, ["Generated", datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")])
+    _put(sheet, 3, ["Generated", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")])
     _put(sheet, 4, ["Note", result.get("note", "")])
     _put(sheet, HEADER_ROW, header, bold=True)
     for offset, row in enumerate(body, start=1):

@@ -176,7 +176,7 @@ def differences() -> list[tuple]:
         names = columns(table)
         key_count = len(names) - len(COUNTS) - len(AMOUNT_COLUMNS)
 
-        def cells(rows):
+        def cells(rows, key_count=key_count):
             found = {}
             for row in rows:
                 values = tuple(int(v) for v in row[key_count:])
