@@ -116,7 +116,7 @@ class _Builder:
         record = records.new_record(state, kind, next(ids), self.now)
         record.update(values, amount=amount, currency="USD" if rate is None else currency, fx_rate=None,
                       fx_value_date=None)
-        exchange_rates.price(record, stated=False, default_value_date=value_date, book=self.book)
+        exchange_rates.price(record, lookup=True, default_value_date=value_date, book=self.book)
         getattr(state, kind.name)[record["id"]] = record
         return record, to_cents(record["usd_amount"])
 

@@ -14,7 +14,7 @@ from portfolio.errors import Invalid, field_error
 from portfolio.extensions import db
 from portfolio.models import BudgetLine, ExchangeRate, Transaction
 from portfolio.models.base import utcnow
-from portfolio.money import MAX_USD, convert_to_usd
+from portfolio.money import MAX_USD, convert_to_usd, round_cents
 from portfolio.rules import MINOR_UNITS
 
 CSV_COLUMNS = ("currency", "date", "usd_per_unit", "source")
@@ -50,20 +50,19 @@ class RateBook:
         return row if row.date >= value_date - max_age() else None
 
 
-def price(record: dict, *, stated: bool, default_value_date: date, prefix: str = "",
+def price(record: dict, *, lookup: bool, default_value_date: date, prefix: str = "",
           book: RateBook | None = None) -> list[dict]:
     """Set usd_amount (and the rate fields) of a budget line or transaction in storage form.
 
-    USD: no rate. A stated `fx_rate` is kept, with its value date (default: `default_value_date`).
-    Otherwise the rate in force on the value date is taken from the table and its row recorded; if
-    there is none, the amount is refused. Returns errors, empty when priced."""
+    USD: no rate. With `lookup`, the rate in force on the value date (default: `default_value_date`) is
+    taken from the table and its row recorded; if there is none, the amount is refused. Without it the
+    record's rate is kept as it is (stated by the caller, or taken from the table earlier). Returns
+    errors, empty when priced."""
     if record["currency"] == "USD":
-        record.update(fx_rate=None, fx_value_date=None, fx_rate_id=None, usd_amount=record["amount"])
+        record.update(fx_rate=None, fx_value_date=None, fx_rate_id=None, usd_amount=round_cents(record["amount"]))
     else:
         record["fx_value_date"] = record.get("fx_value_date") or default_value_date
-        if stated:
-            record["fx_rate_id"] = None
-        else:
+        if lookup:
             rate = (book.in_force if book else in_force)(record["currency"], record["fx_value_date"])
             if rate is None:
                 return [field_error(f"{prefix}/fx_rate", f"No {record['currency']} rate in force on "

@@ -2,6 +2,7 @@
 USD, checked against the project's other records, and stored through the project's own write path
 (so every change is in the project's version, history and rollups)."""
 from dataclasses import dataclass
+from decimal import Decimal
 
 from portfolio import dialect
 from portfolio.errors import Invalid, NotFound, field_error
@@ -15,7 +16,6 @@ from portfolio.services.vocabulary import current
 
 ORG_FIELDS = {"donor": "donor_organisation_id", "provider": "provider_organisation_id",
               "receiver": "receiver_organisation_id"}
-PRICE_INPUTS = ("amount", "currency", "fx_rate", "fx_value_date", "date", "period_start")
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,37 @@ def get(state: ProjectState, kind: Kind, record_id: int) -> dict:
     return record
 
 
+def stored_form(record: dict, kind: Kind) -> None:
+    """Decimals in the places the database keeps, so the state a write leaves (its ETag, its history
+    snapshot, the unchanged-row check) is the one a read gives back: "100" is stored and read as 100.000."""
+    table = RECORDS[kind.name]
+    for name in ("amount", "fx_rate"):
+        if record.get(name) is not None:
+            record[name] = record[name].quantize(Decimal(1).scaleb(-table.c[name].type.scale))
+
+
+def needs_lookup(record: dict, before: dict, data: dict, kind: Kind) -> bool:
+    """Whether the rate is taken from the table again. A rate belongs to a currency and a value date, so
+    it is looked up when either moves (a table rate's value date follows the record's date unless one is
+    given), when the record has none, or when the caller withdraws a stated one (fx_rate: null); an
+    edit of anything else keeps it, so fixing a description never re-prices a record."""
+    if data.get("fx_rate") is not None:
+        record["fx_rate_id"] = None  # stated by the caller, kept as given
+        return False
+    if record.get("fx_rate") is None or "fx_rate" in data or record["currency"] != before["currency"]:
+        if record.get("fx_rate_id") is not None and "fx_value_date" not in data:
+            record["fx_value_date"] = None
+        return True
+    if record.get("fx_rate_id") is not None and "fx_value_date" not in data \
+            and record[kind.value_date] != before[kind.value_date]:
+        record["fx_value_date"] = None  # it was the old date's: the new date's rate is looked up
+    return record.get("fx_value_date") != before["fx_value_date"]
+
+
 def merge(record: dict, data: dict, kind: Kind, prefix: str = "") -> list[dict]:
     """Write input onto a record in storage form, and price it. Returns errors (empty: valid)."""
     vocab = current()
+    before = {name: record.get(name) for name in ("currency", "fx_value_date", kind.value_date)}
     for name in kind.fields:
         if name in data:
             value = data[name]
@@ -58,13 +86,9 @@ def merge(record: dict, data: dict, kind: Kind, prefix: str = "") -> list[dict]:
                                                                                  record["period_end"])]
     if errors:
         return errors
-    stated = data.get("fx_rate") is not None or (
-        "fx_rate" not in data and record.get("fx_rate") is not None and record.get("fx_rate_id") is None
-        and not any(name in data for name in ("currency", "fx_value_date")))
-    if "fx_value_date" not in data and any(name in data for name in ("date", "period_start", "currency")) \
-            and record.get("fx_rate_id") is not None:
-        record["fx_value_date"] = None  # the rate follows its date: look it up again for the new one
-    return exchange_rates.price(record, stated=stated, default_value_date=record[kind.value_date], prefix=prefix)
+    stored_form(record, kind)
+    lookup = needs_lookup(record, before, data, kind)
+    return exchange_rates.price(record, lookup=lookup, default_value_date=record[kind.value_date], prefix=prefix)
 
 
 def _overlap(a: dict, b: dict) -> bool:
