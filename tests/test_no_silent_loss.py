@@ -1,6 +1,7 @@
 """Issue "No silent data loss, one answer for every figure": one regression test per item found."""
 import csv
 import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -318,3 +319,47 @@ def test_rcps_filter_by_role_member_observer_interested_any(client):
     assert codes("country=JM&role=observer") == ["puebla-process"]
     assert "puebla-process" in codes("country=JM&role=any")
     assert client.get("/api/v1/rcps/ocam").json["secretariat"]
+
+
+def test_editing_the_organisation_list_keeps_the_seeded_citations(client, annex):
+    """A PATCH of participating_organisations (adding a funder to the list GET showed) erased the seed's
+    citation and judgement of every participation kept: the input cannot carry them, and the history's
+    snapshot did not show them, so nothing could bring them back."""
+    cited = next(p for p in client.get("/api/v1/projects?page_size=50").json
+                 if any(o.get("source") for o in client.get(f"/api/v1/projects/{p['code']}").json[
+                     "participating_organisations"]))
+    path = f"/api/v1/projects/{cited['code']}"
+    project = client.get(path)
+    before = {(o["organisation"], o["role"]): (o["source"], o["judgement"])
+              for o in project.json["participating_organisations"]}
+    assert client.post("/api/v1/organisations", json={"code": "NEW-FUNDER", "name": "New funder",
+                                                      "type": "10"}).status_code == 201
+    kept = [{"organisation": o["organisation"], "role": o["role"]} for o in project.json["participating_organisations"]]
+    edited = client.patch(path, json={"participating_organisations": [*kept, {"organisation": "NEW-FUNDER",
+                                                                              "role": "funding"}]},
+                          headers={"If-Match": project.headers["ETag"]})
+    assert edited.status_code == 200, edited.json
+    after = {(o["organisation"], o["role"]): (o["source"], o["judgement"])
+             for o in client.get(path).json["participating_organisations"]}
+    assert after == {**before, ("NEW-FUNDER", "funding"): (None, None)}
+    # a participation removed and added again is a new one: what the seed cited it for is not claimed for it
+    without = client.patch(path, json={"participating_organisations": [{"organisation": "NEW-FUNDER",
+                                                                        "role": "funding"}]},
+                           headers={"If-Match": edited.headers["ETag"]})
+    assert without.status_code == 200, without.json
+    assert all(o["source"] is None for o in without.json["participating_organisations"])
+
+
+def test_budget_status_is_refused_where_it_selects_nothing(client):
+    """budget_status was published and accepted on the project list and the transaction export, where no
+    budget line is counted: the answer was the unfiltered one. It is a parameter only where it selects."""
+    create_project(client, "P-1")
+    for path in ("/api/v1/projects?budget_status=committed", "/api/v1/exports/transactions?budget_status=committed"):
+        response = client.get(path)
+        assert response.status_code in (400, 422), path
+        assert response.content_type == "application/problem+json"
+        assert "budget_status" in json.dumps(response.json)
+    for path in ("/api/v1/aggregates/region?budget_status=committed",
+                 "/api/v1/portfolio/summary?budget_status=indicative",
+                 "/api/v1/exports/budget-lines?budget_status=committed"):
+        assert client.get(path).status_code == 200, path

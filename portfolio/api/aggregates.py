@@ -6,7 +6,7 @@ from flask.views import MethodView
 from portfolio.api.base import ApiBlueprint
 from portfolio.auth import protect
 from portfolio.schemas.aggregates import AggregateSchema, CrossTabSchema, PortfolioSummarySchema
-from portfolio.schemas.filters import AggregateFilterSchema, ProjectFilterSchema
+from portfolio.schemas.filters import AggregateFilterSchema, BudgetFilterSchema
 from portfolio.statistics import renderers
 from portfolio.statistics.aggregates import aggregate, region_priority
 from portfolio.statistics.dimensions import CROSS_TAB, DIMENSIONS
@@ -90,7 +90,7 @@ for _extension in FILES:
 @blp.route("/portfolio/summary")
 class Summary(MethodView):
     @blp.doc(operationId="getPortfolioSummary")
-    @blp.arguments(ProjectFilterSchema, location="query")
+    @blp.arguments(BudgetFilterSchema, location="query")
     @blp.response(200, PortfolioSummarySchema)
     def get(self, args):
         """Itemized projects and budget against the declared baseline, with coverage and unknown budgets."""

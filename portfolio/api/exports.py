@@ -4,7 +4,7 @@ from flask.views import MethodView
 
 from portfolio.api.base import ApiBlueprint
 from portfolio.auth import protect
-from portfolio.schemas.filters import ProjectFilterSchema
+from portfolio.schemas.filters import BudgetFilterSchema, ProjectFilterSchema
 from portfolio.services import exports
 from portfolio.statistics import renderers
 
@@ -24,7 +24,7 @@ def _stream(kind: str, args: dict) -> Response:
 @blp.route("/exports/budget-lines")
 class BudgetLinesExport(MethodView):
     @blp.doc(operationId="exportBudgetLines")
-    @blp.arguments(ProjectFilterSchema, location="query")
+    @blp.arguments(BudgetFilterSchema, location="query")
     @blp.doc(responses=FILE)
     def get(self, args):
         """All budget lines of the (filtered) projects as CSV, streamed in constant memory. A year range selects

@@ -37,8 +37,6 @@ class ProjectFilterSchema(QuerySchema):
     status = shared_enum("ProjectStatus")
     post_emergency = fields.Boolean()
     synthetic = fields.Boolean()
-    budget_status = shared_enum("BudgetStatus", metadata={
-        "description": "Count only budget lines of this IATI BudgetStatus (indicative or committed)"})
     year_from = bounded_int(1900, 2199, metadata={"description": YEAR_HELP})
     year_to = bounded_int(1900, 2199, metadata={"description": "Last year of the range (see year_from)"})
     q = Text(max_length=200, min_length=1, metadata={
@@ -63,7 +61,15 @@ class ProjectFilterSchema(QuerySchema):
             raise ValidationError(errors)
 
 
-class AggregateFilterSchema(ProjectFilterSchema):
+class BudgetFilterSchema(ProjectFilterSchema):
+    """The filters of an answer made of budget lines (aggregates, the summary, the budget-line export): only
+    there does a budget status select something, so only there is it a parameter (elsewhere it is refused)."""
+
+    budget_status = shared_enum("BudgetStatus", metadata={
+        "description": "Count only budget lines of this IATI BudgetStatus (indicative or committed)"})
+
+
+class AggregateFilterSchema(BudgetFilterSchema):
     """The filters of an aggregate: rcp_link and organisation_role alone are checked against the dimension
     (the rcp and organisation aggregates take them alone; statistics/aggregates.check_parameters)."""
 

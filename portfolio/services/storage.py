@@ -77,13 +77,17 @@ def apply(state: ProjectState, data: dict, vocab: Vocabulary) -> None:
                          key=lambda pair: pair[0].position)
         state.links["priorities"] = _shares([(term.id, share) for term, share in ordered])
     if "participating_organisations" in data:
+        # A participation that stays keeps what the seed cited for it (the API cannot send a citation).
+        cited = {(role, org): (source, judgement) for role, org, _, source, judgement in state.links["organisations"]}
         links = []
         for role in ORGANISATION_ROLES:
             given = {vocab.organisations[p["organisation"]].id: p for p in data["participating_organisations"]
                      if p["role"] == role}
             members = sorted((org, p.get("share")) for org, p in given.items())
-            links += [(role, org, share, given[org].get("source"), given[org].get("judgement"))
-                      for org, share in _shares(members)]
+            for org, share in _shares(members):
+                source, judgement = cited.get((role, org), (None, None))
+                links.append((role, org, share, given[org].get("source", source),
+                              given[org].get("judgement", judgement)))
         state.links["organisations"] = links
     normalise_links(state)
 
