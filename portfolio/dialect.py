@@ -5,6 +5,9 @@ Measured fast paths (bench/README.md) stay PostgreSQL-only: COPY for many rows, 
 work is SQLAlchemy Core `executemany`, so column types (cents, UTC datetimes) are applied by the
 same TypeDecorators everywhere; on PostgreSQL the rows for COPY pass through the same bind processors.
 """
+import re
+import unicodedata
+
 from sqlalchemy import Table, Text, any_, bindparam, delete, false, func, literal, literal_column, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -133,14 +136,14 @@ def year_of(column):
     return func.cast(func.strftime("%Y", column), db.Integer)
 
 
+WORD = re.compile(r"[^\W_]+")  # a word, as word search reads text and queries alike
+
+
 def search_words(q: str) -> list[tuple[str, bool]]:
     """The words of a search, normalised as projects.search_text is: (word, is a prefix)."""
-    import re
-    import unicodedata
-
     decomposed = unicodedata.normalize("NFKD", q.casefold())
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return [(m.group(1), bool(m.group(2))) for m in re.finditer(r"([^\W_]+)(\*?)", plain)]
+    return [(m.group(1), bool(m.group(2))) for m in re.finditer(rf"({WORD.pattern})(\*?)", plain)]
 
 
 def search_params(q: str) -> dict:

@@ -363,3 +363,15 @@ def test_budget_status_is_refused_where_it_selects_nothing(client):
                  "/api/v1/portfolio/summary?budget_status=indicative",
                  "/api/v1/exports/budget-lines?budget_status=committed"):
         assert client.get(path).status_code == 200, path
+
+
+def test_word_search_reads_the_same_words_on_every_engine(client):
+    """PostgreSQL's text parser read "www.iom.int" as a host, "1.5" as a number and "2004-2005" as 2004 and
+    -2005, so q=iom, q=1.5 and q=2005 found the project on SQLite and not on PostgreSQL."""
+    create_project(client, "P-1", description="See www.iom.int, phase 1.5 (2004-2005); e-mail ops@iom.int.")
+    create_project(client, "P-2", description="Phase 2 of something else")
+    for q in ("iom", "int", "1.5", "5", "2005", "2004-2005", "www.iom.int", "ops", "e-mail", "mail", "phase 1"):
+        found = [p["code"] for p in client.get("/api/v1/projects", query_string={"q": q}).json]
+        assert found == ["P-1"], (q, found)
+    assert [p["code"] for p in client.get("/api/v1/projects", query_string={"q": "phase"}).json] in (
+        ["P-1", "P-2"], ["P-2", "P-1"])

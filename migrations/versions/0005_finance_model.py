@@ -13,6 +13,7 @@ and verifies it; until then the instance reports not ready and aggregates answer
 Revision ID: 0005
 Revises: 0004
 """
+import re
 import unicodedata
 from datetime import datetime, timezone
 
@@ -62,7 +63,7 @@ def _rollup(name, *group):
 def _search_text(row) -> str:
     text = " ".join(str(v or "") for v in (row.code, row.title, row.acronym, row.description))
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.findall(r"[^\W_]+", "".join(ch for ch in decomposed if not unicodedata.combining(ch))))
 
 
 def _allocate(total, weights):

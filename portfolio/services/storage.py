@@ -43,10 +43,14 @@ def _shares(pairs: list[tuple[int, object]]) -> list[tuple[int, int]]:
 
 
 def search_text(row: dict) -> str:
-    """What word search reads: code, title, acronym and description, lower-cased, accents removed."""
+    """What word search reads: the words of the code, title, acronym and description, lower-cased, accents
+    removed, separated by single spaces. Only the words are kept because PostgreSQL's parser reads
+    "www.iom.int", "1.5" or "2004-2005" as one token (a host, a number, a negative number) where SQLite's
+    reads words, so the same query found different projects; the query is split the same way
+    (dialect.search_words)."""
     text = " ".join(str(row.get(name) or "") for name in ("code", "title", "acronym", "description"))
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(dialect.WORD.findall("".join(ch for ch in decomposed if not unicodedata.combining(ch))))
 
 
 def new_state(code: str, now=None) -> ProjectState:
