@@ -107,3 +107,11 @@ def test_countries_list_comes_from_iso_3166_with_serbia_and_montenegro(client):
 def test_healthz_reports_ok(client):
     assert client.get("/healthz").json == {"status": "ok"}
     assert client.get("/readyz").json == {"status": "ready"}
+
+
+def test_country_search_ignores_case_and_accents_on_every_engine(client):
+    """SQLite's lower() folds ASCII only: q=åland found Åland Islands on PostgreSQL and nothing on SQLite."""
+    for q in ("åland isl", "ÅLAND ISL", "aland isl", "AX", "ax"):
+        assert [c["code"] for c in client.get("/api/v1/countries", query_string={"q": q}).json] == ["AX"], q
+    assert {c["code"] for c in client.get("/api/v1/countries", query_string={"q": "cote d"}).json} == {"CI"}
+    assert client.get("/api/v1/countries", query_string={"q": "%"}).json == []

@@ -1,5 +1,7 @@
 """Read queries over the reference vocabularies."""
-from sqlalchemy import and_, func, or_, select
+import unicodedata
+
+from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
 from portfolio.errors import NotFound
@@ -13,15 +15,23 @@ def terms(kind: str) -> list:
     return list(getattr(current(), kind).values())
 
 
+def _folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def list_countries(historic: bool | None = None, q: str | None = None):
+    """Countries by code; `q` matches a code whole or part of a name, case and accents ignored. The few
+    hundred names are matched here, not in SQL: SQLite's lower() folds ASCII only, so "åland" found
+    Åland Islands on PostgreSQL and not on SQLite."""
     statement = select(Country).order_by(Country.code)
     if historic is not None:
         statement = statement.where(Country.historic.is_(historic))
-    if q:
-        escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        statement = statement.where(or_(func.lower(Country.code) == q.lower(),
-                                        func.lower(Country.name).like(f"%{escaped}%", escape="\\")))
-    return db.session.scalars(statement).all()
+    countries = db.session.scalars(statement).all()
+    if not q:
+        return countries
+    wanted = _folded(q)
+    return [c for c in countries if _folded(c.code) == wanted or wanted in _folded(c.name)]
 
 
 def list_rcps(country: str | None = None, kind: str | None = None, role: str = "member"):
