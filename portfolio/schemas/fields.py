@@ -195,6 +195,15 @@ def _first_unknown_code() -> bool:
     return True
 
 
+def _known(kind: str, code: str) -> bool:
+    """Known to the cached vocabulary, or after the request's one reload. Only an unknown code spends the
+    reload: the known codes read before it (a region, a priority) used to spend it, so a funder created
+    a moment ago by another worker was refused in the same body."""
+    if vocabulary.knows(kind, code, reload=False):
+        return True
+    return _first_unknown_code() and vocabulary.knows(kind, code)
+
+
 class VocabularyCode(fields.String):
     """A code that must exist in a vocabulary (regions, countries, organisations, ...): an unknown code is
     refused, never matched against nothing. `upper`: ISO codes are accepted in either case."""
@@ -207,7 +216,7 @@ class VocabularyCode(fields.String):
         code = super()._deserialize(value, attr, data, **kwargs)
         if self.upper:
             code = code.upper()
-        if not vocabulary.knows(self.kind, code, reload=_first_unknown_code()):
+        if not _known(self.kind, code):
             if "," in code:
                 raise ValidationError(f"One {KIND_NAMES[self.kind]} code per parameter; lists such as {code!r} "
                                       "are not supported.")

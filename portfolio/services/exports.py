@@ -125,14 +125,24 @@ def _write(kind: str, args: dict):
     formats = [(lambda v: organisations.get(v, "")) if k == "organisation" else _python(k)
                for _, _, k in LAYOUTS[kind][2]]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header(kind))
+    # csv.writer quotes a cell holding a character of its line terminator only: with "\n" alone, a cell
+    # holding "\r" went out unquoted and broke the row. Rows are written with "\r\n" (every CR and LF in a
+    # cell quoted, as COPY does) and end with "\n", as COPY's do.
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def writerow(row):
+        writer.writerow(row)
+        buffer.seek(buffer.tell() - 2)
+        buffer.write("\n")
+        buffer.truncate()
+
+    writerow(header(kind))
     rows = db.session.execute(_statement(kind, args, formatted=False).execution_options(yield_per=BATCH),
                               _params(args))
     for partition in rows.partitions():
         for code, *values, synthetic in partition:
-            writer.writerow([code, *("" if v is None else f(v) for f, v in zip(formats, values)),
-                             "true" if synthetic else "false"])
+            writerow([code, *("" if v is None else f(v) for f, v in zip(formats, values)),
+                      "true" if synthetic else "false"])
         yield buffer.getvalue().encode("utf-8")
         buffer.seek(0)
         buffer.truncate()
