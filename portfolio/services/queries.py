@@ -87,11 +87,13 @@ def project_filters(args: dict, *, years: str = "dates") -> list:
                                       ProjectActivityType.activity_type_id == _param("activity_type")))
     if args.get("donor") or args.get("organisation"):
         role = "funding" if args.get("donor") else args.get("organisation_role")
-        clauses.append(exists().where(ProjectOrganisation.project_id == Project.id,
-                                      ProjectOrganisation.organisation_id == _param("organisation"),
-                                      *([ProjectOrganisation.role == (literal(role) if args.get("donor") else
-                                                                      _param("organisation_role", String))]
-                                        if role else [])))
+        # IN (not a correlated EXISTS): the link's key is (project, role, organisation), so without a role
+        # SQLite probed the organisation's index once per project and read all its links each time
+        # (minutes at 100,000 projects); the set of its projects is read once on both engines.
+        clauses.append(Project.id.in_(select(ProjectOrganisation.project_id).where(
+            ProjectOrganisation.organisation_id == _param("organisation"),
+            *([ProjectOrganisation.role == (literal(role) if args.get("donor") else
+                                            _param("organisation_role", String))] if role else []))))
     if args.get("status"):
         clauses.append(Project.status == _param("status", String))
     for flag in ("post_emergency", "synthetic"):
