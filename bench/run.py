@@ -267,15 +267,19 @@ def summary(values: list[float]) -> dict:
 def timings(fns: dict, repeat: int, warmup: int = 2, budget_s: float | None = None) -> dict:
     """Median and p95 of each function, run in turn (a, b, c, a, b, c, ...): whatever the noisy machine does
     meanwhile falls on all of them alike, so their ratios compare like with like. With a time budget, fewer
-    rounds (at least 5) when one round is slow."""
+    rounds when one round is slow: at least 5, or 3 (after one warm-up) when a round takes over a fifth of
+    the budget (SQLite's raw GROUP BYs over a million lines take 5-10 s each)."""
     round_s = 0.0
     for _ in range(warmup):
         start = time.perf_counter()
         for fn in fns.values():
             fn()
         round_s = time.perf_counter() - start
+        if budget_s and round_s * 5 > budget_s:
+            break
     if budget_s and round_s > 0:
-        repeat = max(min(5, repeat), min(repeat, int(budget_s / round_s)))
+        least = 3 if round_s * 5 > budget_s else 5
+        repeat = max(min(least, repeat), min(repeat, int(budget_s / round_s)))
     samples: dict = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():

@@ -90,6 +90,4 @@ def apply(cells: dict) -> None:
         names = columns(table)
         key_count = len(names) - WIDTH
         records = [dict(zip(names, (*key, *values))) for key, values in rows]
-        for start in range(0, len(records), 500):
-            db.session.execute(dialect.upsert_values(table.__table__, names[:key_count], names[key_count:],
-                                                     records[start:start + 500]))
+        db.session.execute(dialect.adding_upsert(table.__table__, names[:key_count], names[key_count:]), records)
