@@ -5,13 +5,16 @@ or its transactions change: every amount of every year is split in cents by larg
 that every rollup and every base-table aggregate is a plain, exact SUM over these rows.
 Year: the year a budget period starts, or the year of a transaction's date.
 """
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portfolio.models.base import AmountColumns, Base
 
 
 class _Year:
+    # The attribution tables' keys do not lead with project_id, so each has an index on it of its own
+    # (migration 0006): without it every write that replaces a project's figures, and every project
+    # deleted (ON DELETE CASCADE), read those tables whole on PostgreSQL (900,000 rows at 100,000 projects).
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
 
@@ -22,18 +25,21 @@ class ProjectFigure(_Year, AmountColumns, Base):
 
 class ProjectPriorityFigure(_Year, AmountColumns, Base):
     __tablename__ = "project_priority_figures"
+    __table_args__ = (Index("ix_project_priority_figures_project_id", "project_id"),)  # see _Year
 
     priority_id: Mapped[int] = mapped_column(ForeignKey("priorities.id"), primary_key=True, index=True)
 
 
 class ProjectCountryFigure(_Year, AmountColumns, Base):
     __tablename__ = "project_country_figures"
+    __table_args__ = (Index("ix_project_country_figures_project_id", "project_id"),)  # see _Year
 
     country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), primary_key=True, index=True)
 
 
 class ProjectOrganisationFigure(_Year, AmountColumns, Base):
     __tablename__ = "project_organisation_figures"
+    __table_args__ = (Index("ix_project_organisation_figures_project_id", "project_id"),)  # see _Year
 
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True, index=True)
