@@ -40,3 +40,11 @@ def etag(client, path: str) -> str:
 def pointers(response) -> set[str]:
     assert response.content_type == "application/problem+json", response.data
     return {error["pointer"] for error in response.json.get("errors", [])}
+
+
+def load_rates(runner, tmp_path, text: str) -> None:
+    """`flask rates load` of these CSV rows (after the header currency,date,usd_per_unit,source)."""
+    path = tmp_path / "rates.csv"
+    path.write_text("currency,date,usd_per_unit,source\n" + text, encoding="utf-8")
+    result = runner.invoke(args=["rates", "load", str(path)])
+    assert result.exit_code == 0, result.output

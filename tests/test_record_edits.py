@@ -1,16 +1,9 @@
 """Editing a budget line or a transaction: the ETag a write returns is the one a GET gives, a change that
 changes nothing writes nothing, and an edit re-prices a record only when what priced it changed."""
-from helpers import create_project, etag, line_body
+from helpers import create_project, etag, line_body, load_rates
 
 TRANSACTIONS = "/api/v1/projects/P-1/transactions"
 LINES = "/api/v1/projects/P-1/budget-lines"
-
-
-def load_rates(runner, tmp_path, text: str) -> None:
-    path = tmp_path / "rates.csv"
-    path.write_text("currency,date,usd_per_unit,source\n" + text, encoding="utf-8")
-    result = runner.invoke(args=["rates", "load", str(path)])
-    assert result.exit_code == 0, result.output
 
 
 def history_length(client) -> int:

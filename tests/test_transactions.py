@@ -1,14 +1,7 @@
 """Transactions of a project: IATI types, pricing, CRUD with If-Match, history and the project's ETag."""
-from helpers import add_line, create_project, etag, pointers
+from helpers import add_line, create_project, etag, load_rates, pointers
 
 TRANSACTIONS = "/api/v1/projects/P-1/transactions"
-
-
-def load_rates(runner, tmp_path, text: str) -> None:
-    path = tmp_path / "rates.csv"
-    path.write_text("currency,date,usd_per_unit,source\n" + text, encoding="utf-8")
-    result = runner.invoke(args=["rates", "load", str(path)])
-    assert result.exit_code == 0, result.output
 
 
 def add(client, **overrides) -> dict:
