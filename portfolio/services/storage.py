@@ -6,13 +6,11 @@ derives the money figures, writes only what changed (a no-op writes nothing: no 
 history), keeps the rollups exact in the same transaction and records the audit trail.
 """
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass, field
-
-from sqlalchemy import update
 
 from portfolio import dialect
 from portfolio.errors import PreconditionFailed
-from portfolio.extensions import db
 from portfolio.models import ORGANISATION_ROLES, AuditEvent
 from portfolio.models.base import utcnow
 from portfolio.money import allocate
@@ -164,12 +162,14 @@ def save(pairs: list[tuple[ProjectState | None, ProjectState | None]], actor: st
     changed = [(r, before) for r, (before, _) in zip(results, pairs) if r.action != "unchanged"]
     if not changed:
         return results
-    _write([(before, r.state) for r, before in changed], derived)
+    # What the stored figures of each changed project are: derived again from its stored state, as they were.
+    previous = {before.id: figures.derive(before, vocab) for _, before in changed if before is not None}
+    _write([(before, r.state) for r, before in changed], derived, previous)
     if move_rollups:
         cells: dict = {}
         for result, before in changed:
             if before is not None:
-                contributions.add_state(cells, before, figures.derive(before, vocab), -1)
+                contributions.add_state(cells, before, previous[before.id], -1)
             if result.state is not None:
                 contributions.add_state(cells, result.state, derived[result.state.id], +1)
         contributions.apply(cells)
@@ -177,19 +177,22 @@ def save(pairs: list[tuple[ProjectState | None, ProjectState | None]], actor: st
     return results
 
 
-def _write(changes: list[tuple], derived: dict) -> None:
+def _write(changes: list[tuple], derived: dict, previous: dict) -> None:
     deleted = [before.id for before, after in changes if after is None]
     created = [after for before, after in changes if before is None]
     updated = [(before, after) for before, after in changes if before is not None and after is not None]
     dialect.delete_where_in(PROJECTS, "id", deleted)  # links, records and figures go by ON DELETE CASCADE
     dialect.insert_rows(PROJECTS, [after.row for after in created])
+    shapes: dict = defaultdict(list)  # one UPDATE per set of changed columns, not one per project
     for before, after in updated:
         changed = {k: v for k, v in after.row.items() if before.row.get(k) != v}
-        result = db.session.execute(update(PROJECTS).where(PROJECTS.c.id == after.id,
-                                                           PROJECTS.c.version == before.row["version"])
-                                    .values(changed))
-        if result.rowcount != 1:  # cannot happen under the row lock; refuse rather than overwrite
-            raise PreconditionFailed(f"Project {after.code!r} changed while it was being written; retry.")
+        shapes[tuple(changed)].append((before, {"id": after.id, **changed}))
+    for group in shapes.values():
+        written = dialect.update_rows(PROJECTS, [row for _, row in group],
+                                      expect={"version": [before.row["version"] for before, _ in group]})
+        if written != len(group):  # cannot happen under the row lock; refuse rather than overwrite
+            codes = ", ".join(repr(before.code) for before, _ in group)
+            raise PreconditionFailed(f"Project(s) {codes} changed while being written; retry.")
     for name, (table, columns) in LINKS.items():
         redo = [after for before, after in updated if before.links[name] != after.links[name]]
         dialect.delete_where_in(table, "project_id", [after.id for after in redo])
@@ -205,7 +208,9 @@ def _write(changes: list[tuple], derived: dict) -> None:
         dialect.delete_where_in(table, "id", gone)
         dialect.update_rows(table, changed_rows)
         dialect.insert_rows(table, fresh)
-    alive = created + [after for _, after in updated]
     for table in figures.FIGURE_TABLES:
-        dialect.delete_where_in(table, "project_id", [after.id for _, after in updated])
-        dialect.insert_rows(table, [row for state in alive for row in derived[state.id].figures[table]])
+        # Only the figures that differ are rewritten: an edit of a title or a status leaves them all in place.
+        redo = [after for before, after in updated
+                if previous[before.id].figures[table] != derived[after.id].figures[table]]
+        dialect.delete_where_in(table, "project_id", [after.id for after in redo])
+        dialect.insert_rows(table, [row for state in created + redo for row in derived[state.id].figures[table]])

@@ -6,7 +6,6 @@ is). `flask rollups verify` and the property tests compare the two computations.
 from collections import defaultdict
 
 from portfolio import dialect
-from portfolio.extensions import db
 from portfolio.measures import AMOUNT_COLUMNS, COUNT_COLUMNS
 from portfolio.models import ORGANISATION_ROLES, RollupOrganisation, RollupPriority, RollupProject
 from portfolio.models.rollup import KIND_ALL, KIND_GAP, KIND_RUN, KIND_YEAR
@@ -90,4 +89,4 @@ def apply(cells: dict) -> None:
         names = columns(table)
         key_count = len(names) - WIDTH
         records = [dict(zip(names, (*key, *values))) for key, values in rows]
-        db.session.execute(dialect.adding_upsert(table.__table__, names[:key_count], names[key_count:]), records)
+        dialect.add_to_rows(table.__table__, names[:key_count], names[key_count:], records)
