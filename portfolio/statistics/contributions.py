@@ -4,6 +4,7 @@ statistics/rollups.py computes with GROUP BY over the stored figures (see models
 is). `flask rollups verify` and the property tests compare the two computations.
 """
 from collections import defaultdict
+from operator import add
 
 from portfolio import dialect
 from portfolio.measures import AMOUNT_COLUMNS, COUNT_COLUMNS
@@ -35,47 +36,48 @@ def _runs(years: list[int]) -> tuple[list, list]:
     return [tuple(r) for r in runs], gaps
 
 
-def _add(cells: dict, key: tuple, counts: tuple, amounts: tuple, sign: int) -> None:
+def _add(cells: dict, key: tuple, values: tuple) -> None:
     current = cells.get(key)
-    values = tuple(sign * v for v in counts + amounts)
-    cells[key] = values if current is None else tuple(a + b for a, b in zip(current, values))
+    cells[key] = values if current is None else tuple(map(add, current, values))
 
 
 def add_state(cells: dict, state, derived, sign: int) -> None:
     """Add (sign=+1) or remove (-1) one project's contribution to every cell: {(table, key): values}."""
     row = state.row
-    counts = _flags(row)
+    counts = tuple(sign * c for c in _flags(row))
     keys = (row["region_id"], row["status"], bool(row["synthetic"]))
     project_t, priority_t, _, organisation_t = figures.FIGURE_TABLES
-    by_year = {r["year"]: tuple(r[c] for c in AMOUNT_COLUMNS) for r in derived.figures[project_t]}
+    by_year = {r["year"]: tuple(sign * r[c] for c in AMOUNT_COLUMNS) for r in derived.figures[project_t]}
     years = sorted(by_year)
     runs, gaps = _runs(years)
     groups = {RollupProject: {(): by_year}}
     priority_groups: dict = defaultdict(dict)
     for r in derived.figures[priority_t]:
-        priority_groups[(r["priority_id"],)][r["year"]] = tuple(r[c] for c in AMOUNT_COLUMNS)
+        priority_groups[(r["priority_id"],)][r["year"]] = tuple(sign * r[c] for c in AMOUNT_COLUMNS)
     priorities = [(p,) for p, _ in state.links["priorities"]]
     groups[RollupPriority] = {p: priority_groups.get(p, {}) for p in priorities} or {(0,): by_year}
     organisation_groups: dict = defaultdict(dict)
     for r in derived.figures[organisation_t]:
-        organisation_groups[(r["role"], r["organisation_id"])][r["year"]] = tuple(r[c] for c in AMOUNT_COLUMNS)
+        organisation_groups[(r["role"], r["organisation_id"])][r["year"]] = tuple(sign * r[c] for c in AMOUNT_COLUMNS)
     groups[RollupOrganisation] = {}
     for role in ORGANISATION_ROLES:
         members = [(role, o) for r, o, *_ in state.links["organisations"] if r == role]
         for member in members or [(role, 0)]:
             groups[RollupOrganisation][member] = organisation_groups.get(member, {}) if members else by_year
+    # The values of a cell (counts, then amounts) are signed once here, not once per cell.
+    in_run, in_gap = counts + NO_MONEY, tuple(-c for c in counts) + NO_MONEY
     for fp in [0, *(p for (p,) in priorities)]:
         for table, members in groups.items():
             for group, yearly in members.items():
                 base = (fp, *keys, *group)
                 total = tuple(map(sum, zip(*yearly.values()))) if yearly else NO_MONEY
-                _add(cells, (table, (*base, KIND_ALL, 0, 0)), counts, total, sign)
+                _add(cells, (table, (*base, KIND_ALL, 0, 0)), counts + total)
                 for year, amounts in yearly.items():
-                    _add(cells, (table, (*base, KIND_YEAR, year, year)), counts, amounts, sign)
+                    _add(cells, (table, (*base, KIND_YEAR, year, year)), counts + amounts)
                 for lo, hi in runs:
-                    _add(cells, (table, (*base, KIND_RUN, lo, hi)), counts, NO_MONEY, sign)
+                    _add(cells, (table, (*base, KIND_RUN, lo, hi)), in_run)
                 for lo, hi in gaps:
-                    _add(cells, (table, (*base, KIND_GAP, lo, hi)), counts, NO_MONEY, -sign)
+                    _add(cells, (table, (*base, KIND_GAP, lo, hi)), in_gap)
 
 
 def apply(cells: dict) -> None:
