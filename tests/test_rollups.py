@@ -1,13 +1,12 @@
 """Rollups stay exactly equal to the raw GROUP BY over the base tables, whatever the writes."""
 from conftest import wipe
-from helpers import etag, project_body
+from helpers import add_line, create_project, etag, project_body
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portfolio.extensions import db
-from portfolio.models import Project
-from portfolio.services import figures, queries, state
-from portfolio.services.vocabulary import current
+from portfolio.services import queries
+from portfolio.services.maintenance import figure_differences
 from portfolio.statistics import aggregates, readers, rollups
 
 REGIONS = ["africa-middle-east", "asia-oceania", "americas", "europe"]
@@ -80,20 +79,6 @@ def _run(client, op):
         client.post("/api/v1/projects/bulk?mode=upsert", json={"items": op[1]})
 
 
-def figure_differences() -> list[tuple]:
-    """Stored per-project figures that differ from a fresh derivation of the stored projects (a write
-    rewrites a project's figures only where they changed)."""
-    states = state.load(ids=db.session.scalars(db.select(Project.id)).all())
-    vocab, out = current(), []
-    derived = {project_id: figures.derive(s, vocab).figures for project_id, s in states.items()}
-    for table in figures.FIGURE_TABLES:
-        stored = {tuple(sorted(row.items())) for row in db.session.execute(db.select(table)).mappings()}
-        fresh = {tuple(sorted(row.items())) for d in derived.values() for row in d[table]}
-        out += [(table.name, "stored only", row) for row in stored - fresh]
-        out += [(table.name, "derived only", row) for row in fresh - stored]
-    return out
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(operations, min_size=1, max_size=25), st.lists(st.sampled_from(FILTERS), min_size=2, max_size=3,
                                                               unique_by=str))
@@ -145,3 +130,22 @@ def test_rollups_cli_verify_and_rebuild(runner, app, client):
     assert broken.exit_code == 1 and "differ" in broken.output
     assert runner.invoke(args=["rollups", "rebuild"]).exit_code == 0
     assert runner.invoke(args=["rollups", "verify"]).exit_code == 0
+
+
+def test_rollups_cli_verify_finds_a_stored_figure_that_is_not_derived(runner, app, client, in_app):
+    """A write rewrites a project's figures only where its derivation changed, so a wrong stored row would
+    stay: `flask rollups verify` compares them with a fresh derivation too, and rebuild repairs them."""
+    create_project(client, "P-1")
+    add_line(client, "P-1", amount="1000.01")
+    assert runner.invoke(args=["rollups", "verify"]).exit_code == 0
+
+    def tamper():
+        db.session.execute(db.text("UPDATE project_figures SET current_indicative = current_indicative + 1"))
+        db.session.commit()
+
+    in_app(tamper)
+    result = runner.invoke(args=["rollups", "verify"])
+    assert result.exit_code == 1 and "project_figures stored, not derived" in result.output
+    assert "2 figure rows" in result.output  # the stored row, and the derived one it should be
+    assert runner.invoke(args=["rollups", "rebuild"]).exit_code == 0
+    assert in_app(figure_differences) == []

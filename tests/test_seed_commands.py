@@ -1,10 +1,15 @@
 """`flask seed` is idempotent; `flask demo-data` fills the portfolio up to the declared baseline."""
+import shutil
 from decimal import Decimal
 
+from helpers import add_line, create_project
 from sqlalchemy import func, select
 
 from portfolio.extensions import db
 from portfolio.models import BudgetLine, Country, Project, Rcp, RcpMember, Region
+from portfolio.services.maintenance import figure_differences
+from portfolio.services.seed import SEEDS_DIR, seed_all
+from portfolio.statistics import rollups
 
 
 def row_counts():
@@ -82,3 +87,28 @@ def test_demo_data_lines_reconcile_with_project_allocations(runner, in_app):
     assert current > 0
     assert current == projects
     assert {int(f) for f in figures} == {int(current * 100)}  # cents, attributed without a cent lost
+
+
+def test_a_seed_that_reorders_the_priorities_derives_every_figure_again(client, tmp_path, in_app):
+    """The priorities' order decides which takes a split's odd cent: a seed that changes it re-derives the
+    stored figures and rollups (else they kept the old split, and the next edit moved the rollups by the new
+    one)."""
+    create_project(client, "P-1", priorities=[{"code": "cooperation"}, {"code": "harmonization"}])
+    add_line(client, "P-1", amount="1000.01")
+    by_priority = {r["key"]: r["budget_usd"] for r in client.get("/api/v1/aggregates/priority").json["rows"]}
+    assert (by_priority["cooperation"], by_priority["harmonization"]) == ("500.01", "500.00")
+    shutil.copytree(SEEDS_DIR, tmp_path / "seeds")
+    reference = tmp_path / "seeds" / "reference.yaml"
+    text = reference.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.startswith("  - {code: cooperation,"))
+    last = next(i for i, line in enumerate(lines) if line.startswith("  - {code: harmonization,"))
+    lines[first], lines[last] = lines[last], lines[first]
+    reference.write_text("".join(lines), encoding="utf-8")
+
+    report = in_app(lambda: seed_all(tmp_path / "seeds"))
+    assert report["derived figures"]["updated"] == 1  # P-1 (the annex projects are seeded after, with no money)
+    assert in_app(figure_differences) == []
+    assert in_app(rollups.differences) == []
+    by_priority = {r["key"]: r["budget_usd"] for r in client.get("/api/v1/aggregates/priority").json["rows"]}
+    assert (by_priority["cooperation"], by_priority["harmonization"]) == ("500.00", "500.01")

@@ -1,7 +1,9 @@
 """A project's money by year, and its attribution to priorities, countries and organisations.
 
-Derived data, rewritten by the write path (services/figures.py) whenever a project, its budget lines
-or its transactions change: every amount of every year is split in cents by largest remainder, so
+Derived data (services/figures.py), rewritten by the write path for a project whose derivation changed
+(its budget lines, transactions, links or shares; not a title or a status), and for every project when the
+priorities' order changes (`flask seed`) or a migration marks them stale; `flask rollups verify` compares
+them with a fresh derivation. Every amount of every year is split in cents by largest remainder, so
 that every rollup and every base-table aggregate is a plain, exact SUM over these rows.
 Year: the year a budget period starts, or the year of a transaction's date.
 """

@@ -23,8 +23,8 @@ from portfolio.models import (
     RcpMember,
     Region,
 )
+from portfolio.services import maintenance, storage, vocabulary
 from portfolio.services import state as states
-from portfolio.services import storage, vocabulary
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 SEED_ACTOR = "seed"
@@ -115,6 +115,7 @@ def seed_all(seeds_dir: Path = SEEDS_DIR) -> dict[str, Counter]:
     report: dict[str, Counter] = {}
     _countries(rcps, report)
 
+    positions = _priority_positions()
     for table, model in (("regions", Region), ("priorities", Priority), ("activity_types", ActivityType)):
         report[table] = Counter()
         for position, item in enumerate(reference[table], start=1):
@@ -143,10 +144,18 @@ def seed_all(seeds_dir: Path = SEEDS_DIR) -> dict[str, Counter]:
         _sync_members(rcp, item, report["rcp_members"])
     db.session.flush()
     vocabulary.refresh()
+    if positions and positions != _priority_positions():
+        # The order of the priorities decides which of them takes a split's odd cents: every stored figure
+        # and rollup is derived again, in the same transaction.
+        report["derived figures"] = Counter(updated=maintenance.rebuild_derived())
     report["projects"] = _projects(projects)
     db.session.commit()
     vocabulary.refresh()
     return report
+
+
+def _priority_positions() -> dict[str, int]:
+    return dict(db.session.execute(select(Priority.code, Priority.position)).all())
 
 
 def _projects(projects: list[dict]) -> Counter:
