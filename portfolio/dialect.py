@@ -199,6 +199,29 @@ def search_params(q: str) -> dict:
     return {"f_q": " AND ".join(f'"{w}"{"*" if prefix else ""}' for w, prefix in words)}
 
 
+def _document_and_query():
+    from portfolio.models import Project
+
+    return (func.to_tsvector(literal_column("'simple'"), Project.search_text),
+            func.to_tsquery(literal_column("'simple'"), bindparam("f_q", type_=Text())))
+
+
+def search_filter(q: str):
+    """A condition: the project's words include every word of `q` (bound as f_q, see search_params).
+    On PostgreSQL the match itself, not `id IN (matching ids)`: with the IN the planner walked the sort
+    index probing each project (78 ms at 100,000 projects for a keyset page of 1,000 matches, 1.9 ms at
+    2,000), with the match it takes the ~1,000 rows from the GIN index and sorts them."""
+    from portfolio.models import Project
+
+    if not search_words(q):
+        return false()
+    if is_postgresql():
+        document, tsquery = _document_and_query()
+        return document.op("@@")(tsquery)
+    return Project.id.in_(select(literal_column("rowid")).select_from(text("projects_fts"))
+                          .where(text("projects_fts MATCH :f_q")))
+
+
 def search(q: str):
     """A subquery (id, relevance) of the projects whose words include every word of `q` (bound as f_q, see
     search_params), best first by ascending relevance. PostgreSQL: full-text search over a GIN index;
@@ -208,8 +231,7 @@ def search(q: str):
     if not search_words(q):
         return select(Project.id, literal(0).label("relevance")).where(false()).subquery("found")
     if is_postgresql():
-        document = func.to_tsvector(literal_column("'simple'"), Project.search_text)
-        tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("f_q", type_=Text()))
+        document, tsquery = _document_and_query()
         return (select(Project.id, (-func.ts_rank(document, tsquery)).label("relevance"))
                 .where(document.op("@@")(tsquery)).subquery("found"))
     return (select(literal_column("rowid").label("id"), literal_column("rank").label("relevance"))

@@ -26,12 +26,19 @@ def projects(client, stored_state):
     stored_state("keyset-projects", build)  # built by the first test, restored for the others
 
 
-@pytest.mark.parametrize("sort", ["title", "-title", "code", "-code", "budget", "-budget", "start_date",
-                                  "-start_date", "updated_at", "-updated_at"])
-def test_keyset_walk_forward_and_back_matches_offset_order(client, projects, sort):
+SORTS = ["title", "-title", "code", "-code", "budget", "-budget", "start_date", "-start_date", "updated_at",
+         "-updated_at"]
+
+
+# With a word search (here one every project matches), the matching projects are sorted apart from the
+# table (queries._sorted_source): the order must be the table's.
+@pytest.mark.parametrize("search", ["", "&q=title"])
+@pytest.mark.parametrize("sort", SORTS)
+def test_keyset_walk_forward_and_back_matches_offset_order(client, projects, sort, search):
     expected = [p["code"] for p in client.get(f"/api/v1/projects?sort={sort}&page_size=200").json]
+    assert [p["code"] for p in client.get(f"/api/v1/projects?sort={sort}&page_size=200{search}").json] == expected
     seen, pages = [], []
-    response = client.get(f"/api/v1/projects?sort={sort}&cursor=first&page_size=3")
+    response = client.get(f"/api/v1/projects?sort={sort}&cursor=first&page_size=3{search}")
     for _ in range(10):  # 11 projects in pages of 3: a cycle must fail, not hang
         assert response.status_code == 200, response.json
         assert response.headers["X-Total-Count"] == "11"
@@ -47,7 +54,7 @@ def test_keyset_walk_forward_and_back_matches_offset_order(client, projects, sor
     assert seen == expected
     # And back again from the last page through the prev links.
     back = []
-    response = client.get(f"/api/v1/projects?sort={sort}&cursor=last&page_size=3")
+    response = client.get(f"/api/v1/projects?sort={sort}&cursor=last&page_size=3{search}")
     assert [p["code"] for p in response.json] == expected[-3:]
     for _ in range(10):
         back = [p["code"] for p in response.json] + back
@@ -58,6 +65,20 @@ def test_keyset_walk_forward_and_back_matches_offset_order(client, projects, sor
     else:
         pytest.fail("the prev links never ended")
     assert back[-len(expected):] == expected
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_a_word_search_pages_its_matches_in_the_table_order(client, projects, sort):
+    """q=3 matches "Title 3" (K-03, K-07): by cursor and by offset, one at a time, in the order they have
+    in the whole list."""
+    everything = [p["code"] for p in client.get(f"/api/v1/projects?sort={sort}&page_size=200").json]
+    expected = [code for code in everything if code in {"K-03", "K-07"}]
+    by_offset = [client.get(f"/api/v1/projects?sort={sort}&q=3&page_size=1&page={n}").json for n in (1, 2, 3)]
+    assert [[p["code"] for p in page] for page in by_offset] == [[expected[0]], [expected[1]], []]
+    response = client.get(f"/api/v1/projects?sort={sort}&q=3&cursor=first&page_size=1")
+    first = [p["code"] for p in response.json]
+    second = [p["code"] for p in client.get(_links(response)["next"]).json]
+    assert first + second == expected and response.headers["X-Total-Count"] == "2"
 
 
 def test_keyset_with_filters_and_first_page_has_no_prev(client, projects):

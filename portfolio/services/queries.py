@@ -3,6 +3,7 @@ pages. Filter values arrive validated: every code exists (the schemas refuse unk
 from datetime import date
 
 from sqlalchemy import Boolean, Date, Integer, String, and_, bindparam, exists, func, literal, or_, select
+from sqlalchemy.sql.util import ClauseAdapter
 
 from portfolio import dialect
 from portfolio.extensions import db
@@ -108,8 +109,7 @@ def project_filters(args: dict, *, years: str = "dates") -> list:
     elif years == "money" and (args.get("year_from") or args.get("year_to")):
         clauses.append(exists().where(ProjectFigure.project_id == Project.id, *year_range(ProjectFigure.year, args)))
     if args.get("q"):
-        found = dialect.search(args["q"])
-        clauses.append(Project.id.in_(select(found.c.id)))
+        clauses.append(dialect.search_filter(args["q"]))
     if args.get("updated_since"):
         clauses.append(Project.updated_at >= bindparam("f_updated_since", type_=Project.updated_at.type))
     return clauses
@@ -136,9 +136,34 @@ def count(args: dict) -> int:
     return db.session.scalar(select(func.count(Project.id)).where(*project_filters(args)), filter_params(args))
 
 
+SORT_COLUMNS = [Project.__table__.c[name] for name in ("id", "title", "code", "start_date", "budget_usd",
+                                                         "updated_at")]
+
+
+def _sorted_source(args: dict):
+    """What a sorted page reads: the projects table with the filters, and an adapter for the keyset's
+    expressions (written over Project). With a word search, the matching projects come first, as a
+    materialized CTE found through the search index, and only they are sorted: left to itself PostgreSQL
+    walked the sort key's index and tested every project it passed (a keyset page of 1,000 matches:
+    1.9 ms at 2,000 projects, 78 ms at 100,000; this way ~2 ms at both)."""
+    if not args.get("q"):
+        return Project.__table__, project_filters(args), (lambda clause: clause)
+    matching = select(*SORT_COLUMNS).where(*project_filters(args)).cte("matching")
+    if dialect.is_postgresql():
+        matching = matching.prefix_with("MATERIALIZED")
+    adapter = ClauseAdapter(matching)
+    # An ORM attribute (keyset's Project.code) is not a clause until asked for one.
+    return matching, [], lambda clause: adapter.traverse(getattr(clause, "__clause_element__", lambda: clause)())
+
+
 def page_ids(args: dict, page: int, page_size: int) -> list[int]:
     """Ids of one page by offset, sorted by (key, id); unknown budgets and dates last."""
-    statement = _ordered(select(Project.id).where(*project_filters(args)), args)
+    if args.get("sort"):
+        source, clauses, adapt = _sorted_source(args)
+        statement = (select(source.c.id).where(*clauses)
+                     .order_by(*(adapt(o) for o in keyset.order(args["sort"]))))
+    else:
+        statement = _ordered(select(Project.id).where(*project_filters(args)), args)
     return list(db.session.scalars(statement.offset((page - 1) * page_size).limit(page_size), filter_params(args)))
 
 
@@ -147,12 +172,14 @@ def keyset_ids(args: dict, cursor: str, page_size: int) -> tuple[list[int], dict
     sort = args.get("sort") or "code"
     direction, value, project_id = keyset.decode(cursor, sort)
     backwards = direction in ("prev", "last")
-    statement = select(Project.id, keyset.column(sort)).where(*project_filters(args))
+    source, clauses, adapt = _sorted_source(args)
+    statement = select(source.c.id, adapt(keyset.column(sort))).where(*clauses)
     if direction in ("next", "prev"):
-        statement = statement.where(keyset.after(sort, value, project_id, backwards))
+        statement = statement.where(adapt(keyset.after(sort, value, project_id, backwards)))
     # One row more than the page tells whether there is a page beyond it.
-    rows = list(db.session.execute(statement.order_by(*keyset.order(sort, reverse=backwards)).limit(page_size + 1),
-                                   filter_params(args)))
+    rows = list(db.session.execute(
+        statement.order_by(*(adapt(o) for o in keyset.order(sort, reverse=backwards))).limit(page_size + 1),
+        filter_params(args)))
     more = len(rows) > page_size
     rows = rows[:page_size]
     if backwards:
