@@ -955,7 +955,12 @@ def measure_bulk_transactions(engine: Engine, client: Client, conn, projects: in
 # ---------------------------------------------------------------------------------------------------------
 
 
+SECTIONS = ("aggregates", "floor", "throughput", "exports", "growth", "profiles", "writes", "bulk", "bulk_transactions")
+
+
 def section(report: dict, name: str, fn):
+    if name not in report["sections"]:
+        return
     print(f"[{report['engine']}] {name} ...", flush=True)
     started = time.perf_counter()
     try:
@@ -973,7 +978,7 @@ def run_engine(name: str, args) -> dict:
     large_stamp = build(large, args.projects, args.markers, args.reuse)
     report: dict = {"engine": name, "data": large_stamp["counts"], "generate_s": large_stamp["generate_s"],
                     "growth_data": small_stamp["counts"], "growth_generate_s": small_stamp["generate_s"],
-                    "server": None}
+                    "server": None, "sections": args.sections}
     token, small_token = large_stamp["token"], small_stamp["token"]
     conn = large.connect()
     servers = []
@@ -1019,7 +1024,13 @@ def main() -> None:
                                                           "data set gets _growth appended")
     parser.add_argument("--reuse", action="store_true", help="reuse data sets built and not measured since")
     parser.add_argument("--build-only", action="store_true", help="build the data sets and stop")
+    parser.add_argument("--sections", default=",".join(SECTIONS),
+                        help=f"the sections to run, comma-separated (default: all of {', '.join(SECTIONS)})")
     args = parser.parse_args()
+    args.sections = [name.strip() for name in args.sections.split(",")]
+    unknown = set(args.sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     args.projects = 2000 if args.small else 100_000
     args.small_projects = 500 if args.small else 2000
     args.markers = 100 if args.small else 1000
