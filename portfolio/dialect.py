@@ -38,6 +38,15 @@ def _processors(table: Table, columns: list[str], dialect):
     return [table.c[c].type._cached_bind_processor(dialect) for c in columns]
 
 
+def _unnest(table: Table, columns: list[str], values: list[list], dialect) -> tuple[str, list]:
+    """`unnest(%s::type[], ...)` over one list of values per column, and those lists as its parameters,
+    each value passed through its column's bind processor (cents, UTC datetimes) as SQLAlchemy would."""
+    processors = _processors(table, columns, dialect)
+    arrays = [[p(v) if p else v for v in column] for column, p in zip(values, processors)]
+    casts = ", ".join(f"%s::{table.c[c].type.compile(dialect)}[]" for c in columns)
+    return f"unnest({casts})", arrays
+
+
 def insert_rows(table: Table, rows: list[dict]) -> None:
     """Insert rows (dicts keyed by column name, Python values) in as few round trips as the engine allows."""
     if not rows:
@@ -74,16 +83,13 @@ def update_rows(table: Table, rows: list[dict], key: str = "id", expect: dict[st
                                                 for i, r in enumerate(rows)])
         return result.rowcount
     names = [key, *columns]
-    processors = _processors(table, [*names, *expect], connection.dialect)
-    arrays = [[p(r[n]) if p else r[n] for r in rows] for n, p in zip(names, processors)]
-    arrays += [[p(v) if p else v for v in values] for values, p in zip(expect.values(), processors[len(names):])]
-    types = [table.c[n].type.compile(connection.dialect) for n in [*names, *expect]]
-    placeholders = ", ".join(f"%s::{t}[]" for t in types)
+    source, arrays = _unnest(table, [*names, *expect], [[r[n] for r in rows] for n in names] + list(expect.values()),
+                             connection.dialect)
     aliases = [*names, *(f"e_{c}" for c in expect)]
     assignments = ", ".join(f"{c} = v.{c}" for c in columns)
     guards = "".join(f" AND {table.name}.{c} = v.e_{c}" for c in expect)
     with connection.connection.driver_connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table.name} SET {assignments} FROM unnest({placeholders}) AS v({', '.join(aliases)}) "
+        cursor.execute(f"UPDATE {table.name} SET {assignments} FROM {source} AS v({', '.join(aliases)}) "
                        f"WHERE {table.name}.{key} = v.{key}{guards}", arrays)
         return cursor.rowcount
 
@@ -162,14 +168,12 @@ def add_to_rows(table: Table, keys: list[str], values: list[str], rows: list[dic
         connection.execute(adding_upsert(table, keys, values), rows)
         return
     names = [*keys, *values]
-    processors = _processors(table, names, connection.dialect)
-    arrays = [[p(r[n]) if p else r[n] for r in rows] for n, p in zip(names, processors)]
-    types = [table.c[n].type.compile(connection.dialect) for n in names]
+    source, arrays = _unnest(table, names, [[r[n] for r in rows] for n in names], connection.dialect)
     listed = ", ".join(names)
     with connection.connection.driver_connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table.name} ({listed}) SELECT {listed} "
-            f"FROM unnest({', '.join(f'%s::{t}[]' for t in types)}) AS v({listed}) ORDER BY {', '.join(keys)} "
+            f"FROM {source} AS v({listed}) ORDER BY {', '.join(keys)} "
             f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
             + ", ".join(f"{v} = {table.name}.{v} + excluded.{v}" for v in values), arrays)
 
