@@ -222,8 +222,7 @@ def search_filter(q: str):
     if is_postgresql():
         document, tsquery = _document_and_query()
         return document.op("@@")(tsquery)
-    return Project.id.in_(select(literal_column("rowid")).select_from(text("projects_fts"))
-                          .where(text("projects_fts MATCH :f_q")))
+    return Project.id.in_(select(search(q).c.id))
 
 
 def search(q: str):
