@@ -124,14 +124,6 @@ def year_range(column, args: dict) -> list:
     return clauses
 
 
-def _ordered(statement, args: dict, reverse: bool = False):
-    """ORDER BY the requested sort, or by relevance to `q` when no sort is given (then by code)."""
-    if args.get("sort") or not args.get("q"):
-        return statement.order_by(*keyset.order(args.get("sort") or "code", reverse=reverse))
-    found = dialect.search(args["q"])
-    return statement.join(found, found.c.id == Project.id).order_by(found.c.relevance, Project.code, Project.id)
-
-
 def count(args: dict) -> int:
     return db.session.scalar(select(func.count(Project.id)).where(*project_filters(args)), filter_params(args))
 
@@ -157,13 +149,16 @@ def _sorted_source(args: dict):
 
 
 def page_ids(args: dict, page: int, page_size: int) -> list[int]:
-    """Ids of one page by offset, sorted by (key, id); unknown budgets and dates last."""
-    if args.get("sort"):
+    """Ids of one page by offset, sorted by (key, id), unknown budgets and dates last; a word search without
+    a sort by relevance (then by code)."""
+    if args.get("q") and not args.get("sort"):
+        found = dialect.search(args["q"])
+        statement = (select(Project.id).where(*project_filters(args)).join(found, found.c.id == Project.id)
+                     .order_by(found.c.relevance, Project.code, Project.id))
+    else:
         source, clauses, adapt = _sorted_source(args)
         statement = (select(source.c.id).where(*clauses)
-                     .order_by(*(adapt(o) for o in keyset.order(args["sort"]))))
-    else:
-        statement = _ordered(select(Project.id).where(*project_filters(args)), args)
+                     .order_by(*(adapt(o) for o in keyset.order(args.get("sort") or "code"))))
     return list(db.session.scalars(statement.offset((page - 1) * page_size).limit(page_size), filter_params(args)))
 
 
