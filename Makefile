@@ -1,10 +1,13 @@
-# Two entry points (see README): `make run` and `make test`. Everything else is a helper.
+# Two entry points (see README.md): `make run` and `make test`. Everything else is a helper.
 PYTHON ?= python3
+PORT ?= 5000
+# pytest-xdist workers for `make test` (docs/development.md has the measurement behind the default); 0: none.
+TEST_WORKERS ?= auto
 VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: install run test
+.PHONY: install run test vendor
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +17,23 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-# Install, migrate an SQLite database under instance/, load the seed data, serve on 127.0.0.1:5000.
-# Local demo: GET requests are open (OPEN_READS=1); writes need a token (see README).
+# Install, migrate an SQLite database under instance/, load the seed data, serve on 127.0.0.1:$(PORT)
+# (make run PORT=5001 for another port). Local demo: GET requests are open (OPEN_READS=1); writes need a token.
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
-	OPEN_READS=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask rollups rebuild --if-stale
+	OPEN_READS=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-# Install and run the whole test suite (SQLite; set TEST_DATABASE_URL for another database).
+# Install and run the whole test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL), on TEST_WORKERS
+# pytest-xdist workers, each with a database of its own. --dist loadfile: a module's tests run on one worker, one
+# after the other (test_replicas.py stops and starts the replica they share). Not loadgroup and xdist_group:
+# with pytest 9.2 it groups nothing, silently (pytest-xdist issue 1386).
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+# Re-copy the web app's browser libraries, pinned in package-lock.json, into portfolio/web/static/vendor (needs
+# Node's npm; `make run` does not: the copies are committed).
+vendor:
+	npm ci --no-audit --no-fund
+	$(PYTHON) portfolio/web/vendor.py

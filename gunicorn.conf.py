@@ -1,4 +1,4 @@
-"""Production server settings: `gunicorn -c gunicorn.conf.py wsgi:app` (see README, "Production").
+"""Production server settings: `gunicorn -c gunicorn.conf.py wsgi:app` (see docs/operations.md, "Production").
 
 Threaded workers (gthread) keep connections alive between requests (a sync worker answers every request
 with `Connection: close`) and overlap database waits; bench/README.md has the measurement behind it."""
@@ -20,6 +20,23 @@ max_requests = 10000
 max_requests_jitter = 500
 # The app reads the worker count (in-memory rate limits are per process: it says so at start-up).
 raw_env = [f"WEB_CONCURRENCY={workers}"]
+
+
+def post_worker_init(worker):
+    """What gunicorn refuses itself, before the app sees the request (a control character in a header, a
+    malformed request line or chunk), it answers as the app answers: problem+json, not its text/html page."""
+    import json
+
+    from gunicorn import util
+
+    def write_problem(sock, status_int, reason, mesg):
+        body = json.dumps({"type": "/problems/bad-request" if status_int == 400 else "about:blank",
+                           "title": reason, "status": status_int, "detail": mesg or reason}).encode()
+        head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1")
+        util.write_nonblock(sock, head + body)
+
+    util.write_error = write_problem
 
 
 def child_exit(server, worker):

@@ -7,6 +7,8 @@ Actions:
   mark       put a marker word in the titles of given projects, through the write path (word-search cases)
   capture    the SQL statement(s) each given API request runs, with their parameters, for raw replays, and the
              region aggregate's statement with its literals inlined (the Datasette canned query)
+  capture_base  the same, with the rollups turned away: the statements the API's own base-table reader runs for
+             the same request (the GROUP BY over the stored per-project figures), the crossed aggregates' baseline
   floor      per-request floor in-process: Flask test client GET /api/v1/regions vs SELECT 1 through db.session
   counts     statements each single write sends (SQLAlchemy before_cursor_execute, plus the COPY and raw
              cursor statements PostgreSQL's fast paths send beside SQLAlchemy), and a cProfile of each
@@ -87,7 +89,7 @@ def mark(app, data):
     """Append the marker word to the titles of the given projects, through the write path."""
     from portfolio.services import state as states
     from portfolio.services import storage
-    from portfolio.services.vocabulary import current
+    from portfolio.vocabulary import current
 
     with app.app_context():
         codes = data["codes"]
@@ -153,6 +155,19 @@ def capture(app, data):
                 entry["inlined"] = _inline(*found[0])
             out[path] = entry
     return out
+
+
+def capture_base(app, data):
+    """capture, with every question sent to the base tables: the GROUP BY over the stored per-project figures that
+    answers the same request (the property tests hold it equal to the rollups' answer to the cent)."""
+    from portfolio.statistics import readers
+
+    serves = readers.RollupReader.__dict__["serves"]
+    readers.RollupReader.serves = classmethod(lambda cls, args, dims: False)
+    try:
+        return capture(app, data)
+    finally:
+        readers.RollupReader.serves = serves
 
 
 def _stats(values):
@@ -234,7 +249,7 @@ def setup(app, data):
     from portfolio.schemas.budget_lines import BudgetLineWriteSchema
     from portfolio.schemas.projects import ProjectCreateSchema
     from portfolio.services import records, storage
-    from portfolio.services.vocabulary import current
+    from portfolio.vocabulary import current
     out = {}
     with app.test_request_context():
         vocab = current()
@@ -322,7 +337,8 @@ def profile(app, data):
     return out
 
 
-ACTIONS = {"profile": profile, "mark": mark, "capture": capture, "floor": floor, "counts": counts, "setup": setup}
+ACTIONS = {"profile": profile, "mark": mark, "capture": capture, "capture_base": capture_base, "floor": floor,
+           "counts": counts, "setup": setup}
 
 
 def main():

@@ -61,6 +61,19 @@ BASE_CASES = [
     ("year", "country=EC"), ("country", ""), ("activity-type", ""), ("rcp", ""),
     ("status", "activity_type=training-hrd"), ("donor", "organisation=DEMO-DONOR-03"),
     ("priority", f"q={MARKER}&year_from=2004"),
+    # Issue #24's table: country is rollup-served since migration 0012 (reads_rollups says which case did);
+    # the others still read the base tables.
+    ("country", "region=europe"), ("country", "priority=cooperation&year_from=2004"),
+    ("activity-type", "year_from=2004&year_to=2006"), ("region-priority", "activity_type=training-hrd"),
+    ("donor", "rcp=budapest-process&year_from=2004"), ("country", "year_from=2004"),
+]
+
+# Crossed aggregates (issue #20): rows x columns, with both margins and the total, plain and for one funder's money.
+CROSSED_CASES = [
+    ("region/priority", ""), ("donor/region", ""), ("priority/country", ""), ("country/donor", ""),
+    ("year/donor", ""), ("region/year", "funder=DEMO-DONOR-01"), ("priority/year", "funder=DEMO-DONOR-03"),
+    ("activity-type/donor", "year_from=2004&year_to=2006"), ("status/region", "budget_status=committed"),
+    ("country/region", ""), ("rcp/year", ""), ("activity-type/status", "year_from=2004"),
 ]
 
 
@@ -349,6 +362,39 @@ def measure_aggregates(engine: Engine, client: Client, conn, token: str, args) -
     return rows
 
 
+def measure_crossed(engine: Engine, client: Client, conn, token: str, args) -> list[dict]:
+    """Each crossed aggregate over HTTP against the same GROUP BY: the statements the API's base-table reader runs
+    for the same request (rollups turned away in-process), replayed raw on an open connection, in turn."""
+    paths = [agg_path(pair, query) for pair, query in CROSSED_CASES]
+    captured = inprocess(engine, "capture", {"token": token, "paths": paths})
+    base = inprocess(engine, "capture_base", {"token": token, "paths": paths})
+    rows = []
+    for (pair, query), path in zip(CROSSED_CASES, paths):
+        row = {"case": pair + (f" ?{query}" if query else ""), "path": path}
+        try:
+            for found in (captured[path], base[path]):
+                if "error" in found:
+                    raise RuntimeError(found["error"])
+            api_statements, base_statements = captured[path]["statements"], base[path]["statements"]
+            row["reads_rollups"] = any("rollup_" in s for s, _ in api_statements)
+            row["api_statements"], row["base_statements"] = len(api_statements), len(base_statements)
+
+            def replay(statements):
+                return lambda: sum(timed_sql(conn, s, p)() for s, p in statements)
+
+            measured = timings({"api": lambda path=path: client.request("GET", path)[0],
+                                "api_sql": replay(api_statements), "group_by": replay(base_statements)},
+                               args.repeat, budget_s=args.case_budget)
+            row.update(measured)
+            row["api_vs_group_by"] = ratio(measured["api"]["median_ms"], measured["group_by"]["median_ms"])
+        except Exception as exc:  # reported, never hidden
+            row["error"] = f"{type(exc).__name__}: {exc}"[:600]
+        rows.append(row)
+        print(f"  crossed {row['case']}: " + (row.get("error") or
+              f"api {row['api']['median_ms']} ms, group by {row['group_by']['median_ms']} ms"), flush=True)
+    return rows
+
+
 # ---------------------------------------------------------------------------------------------------------
 # per-request floor
 
@@ -622,6 +668,67 @@ def measure_exports(engine: Engine, server: Server, client: Client, conn) -> dic
     return out
 
 
+def measure_iati(engine: Engine, server: Server, client: Client) -> dict:
+    """IATI 2.03 (issue 25): GET /api/v1/iati/activities.xml of every project, streamed to a file, with the peak
+    RSS of the gunicorn worker that serves it; then `flask iati import` of that file into an empty database of
+    the same engine (migrations and `flask seed` only: reference data and the 15 annex projects), its time and
+    the rows it wrote per second (projects, budget lines, transactions, organisations)."""
+    path = DATA / f"{engine.db}-{engine.name}-iati-activities.xml"
+    sampler = RssSampler(server.worker_pids())
+    sampler.start()
+    start = time.perf_counter()
+    if client.conn.sock is None:
+        client.opened += 1
+    client.conn.request("GET", "/api/v1/iati/activities.xml", headers=client.headers)
+    response = client.conn.getresponse()
+    size, activities = 0, 0
+    with open(path, "wb") as handle:
+        while True:
+            chunk = response.read(1 << 20)
+            if not chunk:
+                break
+            activities += chunk.count(b"<iati-activity ")
+            size += len(chunk)
+            handle.write(chunk)
+    export_s = time.perf_counter() - start
+    sampler.stopped.set()
+    sampler.join()
+    if response.status != 200:
+        raise RuntimeError(f"HTTP {response.status}")
+    out = {"activities": activities, "bytes": size, "export_s": round(export_s, 1),
+           "server_peak_rss_mb": round(sampler.peak_kb / 1024, 1)}
+    print(f"[{engine.name}] iati export: {json.dumps(out)}", flush=True)
+    target = Engine(engine.name, engine.db + "_iati")
+    target.reset()
+    env = target.env()
+    flask(env, "db", "upgrade")
+    flask(env, "seed")
+    tables = ("projects", "budget_lines", "transactions", "organisations")
+    conn = target.connect()
+    before = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    conn.close()
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "iati", "import", str(path)],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = RssSampler([process.pid])
+    sampler.start()
+    stdout, stderr = process.communicate()
+    import_s = time.perf_counter() - start
+    sampler.stopped.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise RuntimeError(f"flask iati import failed:\n{stdout[-2000:]}\n{stderr[-2000:]}")
+    conn = target.connect()
+    after = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    conn.close()
+    written = {t: after[t] - before[t] for t in tables}
+    out.update({"import_s": round(import_s, 1), "import_peak_rss_mb": round(sampler.peak_kb / 1024, 1),
+                "rows_written": written, "rows_per_s": round(sum(written.values()) / import_s),
+                "import_summary": stdout.strip().splitlines()[-1]})
+    print(f"[{engine.name}] iati: {json.dumps(out)}", flush=True)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------------
 # single writes against bare SQL (PostgreSQL), and statement counts (both engines)
 
@@ -686,9 +793,11 @@ class Bare:
         the project's totals, and its figure rows of that year (project, 2 priorities, 2 countries, 2
         organisation roles)."""
         now, cents = datetime.now(UTC), 12_500_000
-        amounts = "0, %s, 0, %s, 0, 0, 0, 0, 0"
+        # The paired columns stay 0: the project has no transaction yet, so its spending is unknown.
+        amounts = "0, %s, 0, %s, 0, 0, 0, 0, 0, 0, 0, 0"
         columns = ("current_indicative, current_committed, original_indicative, original_committed, "
-                   "incoming_commitment, incoming_funds, outgoing_commitment, disbursement, expenditure")
+                   "incoming_commitment, incoming_funds, outgoing_commitment, disbursement, expenditure, "
+                   "paired_current_indicative, paired_current_committed, paired_expenditure")
         split = [cents * 6 // 10, cents - cents * 6 // 10]
         return self._tx([
             ("INSERT INTO budget_lines (project_id, period_start, period_end, amount, currency, usd_amount, "
@@ -955,7 +1064,10 @@ def measure_bulk_transactions(engine: Engine, client: Client, conn, projects: in
 # ---------------------------------------------------------------------------------------------------------
 
 
-SECTIONS = ("aggregates", "floor", "throughput", "exports", "growth", "profiles", "writes", "bulk", "bulk_transactions")
+# The sections that change the data set (deletions, writes): after them it cannot be reused.
+WRITING_SECTIONS = {"growth", "writes", "bulk", "bulk_transactions"}
+SECTIONS = ("aggregates", "crossed", "floor", "throughput", "exports", "iati", "growth", "profiles", "writes", "bulk",
+            "bulk_transactions")
 
 
 def section(report: dict, name: str, fn):
@@ -990,6 +1102,7 @@ def run_engine(name: str, args) -> dict:
         report["server"] = server.description
         client = Client(server.base, token)
         section(report, "aggregates", lambda: measure_aggregates(large, client, conn, token, args))
+        section(report, "crossed", lambda: measure_crossed(large, client, conn, token, args))
         section(report, "floor", lambda: measure_floor(large, server, conn, token, args))
         if name == "sqlite":
             def throughput():
@@ -997,7 +1110,9 @@ def run_engine(name: str, args) -> dict:
                 return measure_throughput(large, server, token, region["/api/v1/aggregates/region"]["inlined"], args)
             section(report, "throughput", throughput)
         section(report, "exports", lambda: measure_exports(large, server, client, conn))
-        taint(large)
+        section(report, "iati", lambda: measure_iati(large, server, client))
+        if set(report["sections"]) & WRITING_SECTIONS:
+            taint(large)
         section(report, "growth", lambda: measure_growth(
             (small, small_server, Client(small_server.base, small_token), small_stamp["counts"]["projects"]),
             (large, server, client, large_stamp["counts"]["projects"]), args))

@@ -43,6 +43,23 @@ def print_table(reports: list[dict], args) -> str:
         if isinstance(r.get("aggregates"), dict):
             add(f"aggregates FAILED: {r['aggregates'].get('error')}")
 
+        crossed = r.get("crossed")
+        if isinstance(crossed, dict):
+            add(f"crossed aggregates FAILED: {crossed.get('error')}")
+        elif crossed:
+            add("\nCrossed aggregates (rows/columns, both margins and the total), ms median/p95, in turn. api: GET "
+                "over HTTP; api sql: its statements replayed raw; group by: the same request answered by the "
+                "base-table reader (the GROUP BY over the stored per-project figures, rollups off), replayed raw.")
+            add(f"{'case':52} {'api':>15} {'api sql':>15} {'group by':>17} {'api/gb':>8} {'rollups':>7}")
+            for c in crossed:
+                if "error" in c:
+                    add(f"{c['case'][:52]:52} FAILED: {c['error']}")
+                    targets.append((e, f"#20 crossed {c['case']}", f"FAILED ({c['error'][:80]})"))
+                    continue
+                add(f"{c['case'][:52]:52} {_m(c['api']):>15} {_m(c['api_sql']):>15} {_m(c['group_by']):>17} "
+                    f"{c['api_vs_group_by']:>7}x {'yes' if c['reads_rollups'] else 'no':>7}")
+                targets.append((e, f"#20 crossed {c['case']}: against the same GROUP BY", f"{c['api_vs_group_by']}x"))
+
         f = r.get("floor", {})
         if "error" in f:
             add(f"\nper-request floor FAILED: {f['error']}")

@@ -59,7 +59,7 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
-EXPRESSION_INDEXES = {"ix_projects_lower_title_id", "ix_projects_search"}
+EXPRESSION_INDEXES = {"ix_projects_lower_title_id", "ix_projects_search", "uq_projects_code_lower"}
 
 
 def include_object(obj, name, type_, reflected, compare_to):

@@ -33,11 +33,20 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
-    from portfolio import api, cli, hardening, models, observability, replicas  # noqa: F401  (models: tables)
+    from portfolio import (  # noqa: F401  (models: tables)
+        api,
+        cli,
+        models,
+        observability,
+        replicas,
+        web,
+    )
+    from portfolio.api import hardening, sessions
     from portfolio.extensions import db, migrate
 
     db.init_app(app)
     replicas.init_app(app)
+    sessions.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     CORS(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}}, expose_headers=EXPOSED_HEADERS,
          max_age=600, always_send=False)
@@ -46,8 +55,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     _warn_per_process_limits(app)
     observability.register(app)  # first: every later hook, and every refusal, has the request id
     api.init_app(app, limiter)
+    web.init_app(app, limiter)
     hardening.register(app)
     cli.register(app)
+    if app.config["FORWARDED_FOR"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     return app
 
 

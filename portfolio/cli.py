@@ -1,4 +1,4 @@
-"""`flask seed`, `flask demo-data`, tokens, exchange rates, rollups: the plain flask CLI way. Each
+"""`flask seed`, `flask demo-data`, tokens, users, exchange rates, rollups: the plain flask CLI way. Each
 command is one unit of work, committed at its end."""
 import click
 from flask import Flask
@@ -7,8 +7,22 @@ from flask.cli import AppGroup
 from portfolio.auth import PERMISSIONS
 
 
+def cli_actor() -> str:
+    """Who history names for a `flask tokens` / `flask users` command: the operating-system account that ran it,
+    `cli:deploy` (`cli:unknown` when the system cannot tell)."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"[:120]
+    except (OSError, KeyError):
+        return "cli:unknown"
+
+
 def register(app: Flask) -> None:
     from portfolio.extensions import db
+    from portfolio.iati.cli import iati
+
+    app.cli.add_command(iati)
 
     @app.cli.command("seed")
     def seed_command():
@@ -20,7 +34,8 @@ def register(app: Flask) -> None:
             click.echo(f"{table:22} created {counts['created']:4}  updated {counts['updated']:4}  "
                        f"unchanged {counts['unchanged']:4}")
 
-    tokens = AppGroup("tokens", help="API tokens: create (printed once), list, revoke.")
+    tokens = AppGroup("tokens", help="API tokens: create (printed once), list, revoke. Creating and revoking are "
+                                     "recorded in the token's history as cli:<your OS user>.")
 
     @tokens.command("create")
     @click.option("--name", required=True, help="Who or what uses the token; recorded as the actor in history.")
@@ -30,9 +45,13 @@ def register(app: Flask) -> None:
         from portfolio.auth import issue_token
 
         try:
-            _, token = issue_token(name, role)
+            _, token = issue_token(name, role, actor=cli_actor())
         except ValueError as exc:
-            raise click.ClickException(str(exc)) from exc
+            message = str(exc)
+            if "already exists" in message:  # a second run of the README's tour: the token was printed once
+                message += (" (a token is printed only when it is created, and its name is never reused: create "
+                            f"another, e.g. --name {name}-2; `flask tokens list` shows the names)")
+            raise click.ClickException(message) from exc
         click.echo(token)
 
     @tokens.command("list")
@@ -53,12 +72,110 @@ def register(app: Flask) -> None:
         from portfolio.auth import revoke_token
 
         try:
-            revoke_token(name)
+            revoke_token(name, actor=cli_actor())
         except LookupError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Revoked {name}.")
 
     app.cli.add_command(tokens)
+
+    people = AppGroup("users", help="People who sign in to the web app: create, set-password, disable, enable, list. "
+                                    "Each change is recorded in the user's history as cli:<your OS user>.")
+
+    def _password(from_stdin: bool, confirm: bool = True) -> str:
+        if from_stdin:
+            import sys
+
+            line = sys.stdin.readline()
+            return line[:-1] if line.endswith("\n") else line
+        return click.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+
+    def _user(username):
+        from portfolio.services import users
+
+        try:
+            return users.get(username)
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    @people.command("create")
+    @click.argument("username")
+    @click.option("--role", required=True, type=click.Choice(list(PERMISSIONS)), help="The same roles as tokens.")
+    @click.option("--name", default=None, help="Full name, shown in history as user:USERNAME (NAME).")
+    @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+    def users_create(username, role, name, password_stdin):
+        """Create a person's account (the password is prompted for, twice, or read from stdin)."""
+        from portfolio.services import users
+
+        password = _password(password_stdin)
+        try:
+            user = users.create(username, role, password, name, actor=cli_actor())
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"Created {user.username} ({user.role}). They sign in with POST /api/v1/session or the web app.")
+
+    @people.command("set-password")
+    @click.argument("username")
+    @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+    def users_set_password(username, password_stdin):
+        """Set a new password; every session of the user ends."""
+        from portfolio.services import users
+
+        user = _user(username)
+        try:
+            users.set_password(user, _password(password_stdin), actor=cli_actor())
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"New password set for {user.username}; their sessions ended.")
+
+    @people.command("disable")
+    @click.argument("username")
+    def users_disable(username):
+        """Refuse the user's sign-ins and end every session they have, at once."""
+        from portfolio.services import users
+
+        user = _user(username)
+        ended = users.disable(user, actor=cli_actor())
+        db.session.commit()
+        click.echo(f"Disabled {user.username}; {ended} session(s) ended.")
+
+    @people.command("enable")
+    @click.argument("username")
+    def users_enable(username):
+        """Allow a disabled user to sign in again."""
+        from portfolio.services import users
+
+        user = _user(username)
+        users.enable(user, actor=cli_actor())
+        db.session.commit()
+        click.echo(f"Enabled {user.username}.")
+
+    @people.command("list")
+    def users_list():
+        """Users by username, role, state and last sign-in (never a password or hash)."""
+        from sqlalchemy import select
+
+        from portfolio.models import User
+
+        for user in db.session.scalars(select(User).order_by(User.username)):
+            state = f"disabled {user.disabled_at:%Y-%m-%d %H:%M}" if user.disabled_at else "active"
+            seen = f"{user.last_sign_in_at:%Y-%m-%d %H:%M}" if user.last_sign_in_at else "never"
+            click.echo(f"{user.username:32} {user.role:11} {state:24} last sign-in {seen:16} {user.name or ''}")
+
+    @people.command("purge-sessions")
+    def users_purge_sessions():
+        """Delete sessions past their idle or absolute end (they are refused anyway)."""
+        from datetime import timedelta
+
+        from portfolio.services import users
+
+        count = users.purge_expired(idle=timedelta(minutes=app.config["SESSION_IDLE_MINUTES"]))
+        db.session.commit()
+        click.echo(f"Deleted {count} ended sessions.")
+
+    app.cli.add_command(people)
 
     rates = AppGroup("rates", help="Exchange rates (USD per unit) that amounts are priced with.")
 
@@ -108,7 +225,8 @@ def register(app: Flask) -> None:
     def rollups_rebuild(if_stale):
         """Recompute every project's figures and the rollups from the base tables, verify them, and mark them
         fresh (a migration that changes how figures are derived marks them stale)."""
-        from portfolio.services.maintenance import derived_state, mark_fresh, rebuild_derived
+        from portfolio.services.maintenance import rebuild_derived
+        from portfolio.statistics.freshness import derived_state, mark_fresh
         from portfolio.statistics.rollups import differences
 
         if if_stale and derived_state() == "fresh":

@@ -7,10 +7,12 @@ same TypeDecorators everywhere; on PostgreSQL the rows for COPY pass through the
 """
 import re
 import unicodedata
+from contextlib import contextmanager
 
 from sqlalchemy import Table, Text, any_, bindparam, delete, false, func, literal, literal_column, select, text, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
 
 from portfolio.extensions import db
 
@@ -58,10 +60,22 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
     columns = list(rows[0])
     processors = _processors(table, columns, connection.dialect)
     pairs = [(c, p) for c, p in zip(columns, processors)]
-    with connection.connection.driver_connection.cursor() as cursor, \
-            cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with _driver_errors(connection, statement), connection.connection.driver_connection.cursor() as cursor, \
+            cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row([p(row[c]) if p else row[c] for c, p in pairs])
+
+
+@contextmanager
+def _driver_errors(connection, statement: str):
+    """COPY and the unnest() statements run on the driver's cursor, past SQLAlchemy: their errors are wrapped as
+    SQLAlchemy wraps an INSERT's (a unique violation is an IntegrityError, answered 409; a value out of range a
+    DataError, 422), never psycopg's own exception (a 500)."""
+    try:
+        yield
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(statement, None, error, connection.dialect.loaded_dbapi.Error) from error
 
 
 def update_rows(table: Table, rows: list[dict], key: str = "id", expect: dict[str, list] | None = None) -> int:
@@ -88,9 +102,10 @@ def update_rows(table: Table, rows: list[dict], key: str = "id", expect: dict[st
     aliases = [*names, *(f"e_{c}" for c in expect)]
     assignments = ", ".join(f"{c} = v.{c}" for c in columns)
     guards = "".join(f" AND {table.name}.{c} = v.e_{c}" for c in expect)
-    with connection.connection.driver_connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table.name} SET {assignments} FROM {source} AS v({', '.join(aliases)}) "
-                       f"WHERE {table.name}.{key} = v.{key}{guards}", arrays)
+    statement = (f"UPDATE {table.name} SET {assignments} FROM {source} AS v({', '.join(aliases)}) "
+                 f"WHERE {table.name}.{key} = v.{key}{guards}")
+    with _driver_errors(connection, statement), connection.connection.driver_connection.cursor() as cursor:
+        cursor.execute(statement, arrays)
         return cursor.rowcount
 
 
@@ -170,12 +185,11 @@ def add_to_rows(table: Table, keys: list[str], values: list[str], rows: list[dic
     names = [*keys, *values]
     source, arrays = _unnest(table, names, [[r[n] for r in rows] for n in names], connection.dialect)
     listed = ", ".join(names)
-    with connection.connection.driver_connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table.name} ({listed}) SELECT {listed} "
-            f"FROM {source} AS v({listed}) ORDER BY {', '.join(keys)} "
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-            + ", ".join(f"{v} = {table.name}.{v} + excluded.{v}" for v in values), arrays)
+    statement = (f"INSERT INTO {table.name} ({listed}) SELECT {listed} FROM {source} AS v({listed}) "
+                 f"ORDER BY {', '.join(keys)} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+                 + ", ".join(f"{v} = {table.name}.{v} + excluded.{v}" for v in values))
+    with _driver_errors(connection, statement), connection.connection.driver_connection.cursor() as cursor:
+        cursor.execute(statement, arrays)
 
 
 def year_of(column):

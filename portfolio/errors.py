@@ -2,6 +2,25 @@
 problem+json responses, so services know nothing of HTTP."""
 
 
+# A problem lists at most this many errors (in document order) and gives their total as `error_count`: a body
+# of 50,000 bad codes was answered by 4.9 MB of errors. The detail names at most DETAIL_POINTERS of them.
+MAX_ERRORS = 1000
+DETAIL_POINTERS = 10
+
+
+def invalid_fields_detail(errors: list[dict]) -> str:
+    """"The request has invalid fields: /a, /b, ..." naming at most DETAIL_POINTERS pointers."""
+    named: dict[str, None] = {}
+    for error in errors:
+        named.setdefault(error["pointer"])
+        if len(named) > DETAIL_POINTERS:
+            break
+    shown = list(named)[:DETAIL_POINTERS]
+    rest = sum(1 for e in errors if e["pointer"] not in named) if len(named) > DETAIL_POINTERS else 0
+    more = f" and {rest + 1:,} more error(s)" if len(named) > DETAIL_POINTERS else ""
+    return "The request has invalid fields: " + ", ".join(shown) + more
+
+
 def field_error(pointer: str, message: str, location: str = "json", **extra) -> dict:
     """One error, located by a JSON Pointer (RFC 6901) into the body, query or CSV file."""
     return {"location": location, "pointer": pointer, "message": message, **extra}
@@ -51,6 +70,18 @@ class DomainError(Exception):
             self.type = type_
 
 
+class Unauthorized(DomainError):
+    """No caller, or a credential that is not valid (a bad or revoked token)."""
+
+    type = "unauthorized"
+
+
+class Forbidden(DomainError):
+    """The caller may not do this (its role lacks the permission, or a session's write lacks its CSRF token)."""
+
+    type = "forbidden"
+
+
 class NotFound(DomainError):
     type = "not-found"
 
@@ -75,7 +106,7 @@ class Invalid(DomainError):
     def __init__(self, errors: list[dict], detail: str | None = None, **kwargs):
         errors = sort_errors(errors)
         if detail is None:
-            detail = "The request has invalid fields: " + ", ".join(dict.fromkeys(e["pointer"] for e in errors))
+            detail = invalid_fields_detail(errors)
         super().__init__(detail, errors=errors, **kwargs)
 
 

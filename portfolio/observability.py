@@ -53,6 +53,17 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class PlainFormatter(logging.Formatter):
+    """The development server's own lines ("Running on http://..."), as a person reads them: its message,
+    without the colour escapes it adds for a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return ANSI_ESCAPE.sub("", super().format(record))
+
+
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
@@ -60,6 +71,14 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # `flask run` (make run) logs its start-up through the "werkzeug" logger: plain lines of their own, not
+    # JSON. gunicorn, the production server, logs its start-up itself.
+    plain = logging.StreamHandler()
+    plain.setFormatter(PlainFormatter("%(message)s"))
+    werkzeug = logging.getLogger("werkzeug")
+    werkzeug.handlers[:] = [plain]
+    werkzeug.propagate = False
+    werkzeug.setLevel(logging.INFO)
 
 
 def register(app: Flask) -> None:
@@ -93,4 +112,5 @@ def metrics_response() -> Response:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: CONTENT_TYPE_LATEST already names its charset, and mimetype= adds one more.
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -1,4 +1,4 @@
-"""GET/HEAD requests read from PostgreSQL streaming replicas, with read-your-writes (README, "Scale-out").
+"""GET/HEAD requests read from PostgreSQL streaming replicas, with read-your-writes (docs/operations.md, "Scale-out").
 
 No DATABASE_REPLICA_URLS, or an SQLite primary: nothing here does anything. Why it is built this way:
 - A Session subclass overriding get_bind, so services keep using db.session. Flask-SQLAlchemy's own
@@ -24,7 +24,7 @@ from prometheus_client import Gauge
 
 log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-PRIMARY_ONLY_TABLES = frozenset({"api_tokens", "idempotency_keys"})
+PRIMARY_ONLY_TABLES = frozenset({"api_tokens", "idempotency_keys", "users", "user_sessions"})
 ROUTE = "_db_route"  # in g: "pending" (GET/HEAD, not yet decided), "primary", or a Replica
 STATE_TTL_SECONDS = 24 * 3600  # far longer than any lag a replica may have and still be used
 # Byte positions as plain integers (pg_lsn - '0/0'). Lag is 0 while the replica streams from its primary
@@ -179,9 +179,18 @@ class RoutingSession(Session):
         if route == "pending":
             if "token" not in g and request.headers.get("Authorization"):
                 return engine  # the caller is not known yet: decide at a later statement
-            route = current_app.extensions["replicas"].choose(getattr(g.get("token"), "id", None)) or "primary"
+            route = current_app.extensions["replicas"].choose(caller_key()) or "primary"
             setattr(g, ROUTE, route)
         return route.engine if isinstance(route, Replica) else engine
+
+
+def caller_key() -> int | str | None:
+    """Whose last write a read must see: a token by its id (as before people signed in), a person's session
+    by `user:<id>` (every session of that person shares it)."""
+    caller = g.get("caller")
+    if caller is None:
+        return None
+    return caller.id if caller.kind == "token" else caller.key
 
 
 def _table(mapper) -> str | None:
@@ -202,13 +211,13 @@ def init_app(app) -> None:
 
     @app.after_request
     def _record(response):
-        token = g.get("token")
-        if token is not None and (request.method not in SAFE_METHODS or g.get("_db_wrote")):
-            router.record(token.id, app.extensions["sqlalchemy"].engine)
+        key = caller_key()
+        if key is not None and (request.method not in SAFE_METHODS or g.get("_db_wrote")):
+            router.record(key, app.extensions["sqlalchemy"].engine)
         if router.header:
             route = g.get(ROUTE, "primary")
             if route == "pending":  # no read yet (e.g. a streamed export reads later): decide now
-                route = router.choose(getattr(token, "id", None)) or "primary"
+                route = router.choose(key) or "primary"
                 setattr(g, ROUTE, route)
             response.headers["X-Database"] = "replica" if isinstance(route, Replica) else "primary"
         return response

@@ -15,12 +15,19 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from portfolio import create_app
 from portfolio.extensions import db
+
+# Hypothesis example counts. Hypothesis's own profiles keep every test's count as it is: `ci` (loaded by
+# Hypothesis itself when CI is set: derandomized, no example database) and `default` elsewhere. `dev` runs a
+# quarter of each for the inner loop: `pytest --hypothesis-profile=dev -m "not system"`. A test with a count
+# of its own states it through helpers.example_count(n), so that the profile applies to it too.
+settings.register_profile("dev", settings(settings.default, max_examples=25))
 
 SEED_DOCS = Path(__file__).resolve().parents[2] / "shared" / "seed-docs"
 # The traceability tests read the source documents next to the repository (../shared/seed-docs);
@@ -30,11 +37,62 @@ requires_seed_docs = pytest.mark.skipif(
                                    "../shared/seed-docs): the seeds' traceability to them is not checked")
 
 
+def worker_database(url: str) -> str:
+    """Under pytest-xdist each worker has a database of its own: TEST_DATABASE_URL's database name with the
+    worker's id appended (test -> test_gw0), on the same server. Outside xdist, the URL as given."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker or not url.startswith("postgresql"):
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+LAYERS = ("unit", "api", "system")
+
+
+def pytest_configure(config):
+    # Everything that reads these (the app fixture, the migrations test, the replica tests, live servers) then
+    # sees the worker's own database, on the primary and on its streaming replica alike (a replica carries
+    # every database of its primary's cluster).
+    for name in ("TEST_DATABASE_URL", "TEST_REPLICA_URL"):
+        if os.environ.get(name):
+            os.environ[name] = worker_database(os.environ[name])
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if os.environ.get("PYTEST_XDIST_WORKER") and url.startswith("postgresql"):
+        try:  # before any test: the migrations test, for one, asks this server for databases without the app
+            create_database(url)
+        except Exception as exc:  # an unreachable PostgreSQL is a failure, never a skip
+            pytest.exit(f"TEST_DATABASE_URL is set but the database is unreachable: {exc}", returncode=3)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The pyramid's layers (pyproject.toml registers them): a module may name its layer (`system` tests do);
+    otherwise a test that does not use the app is `unit`, and every other test is `api`."""
+    for item in items:
+        if not any(item.get_closest_marker(layer) for layer in LAYERS):
+            item.add_marker("unit" if "app" not in getattr(item, "fixturenames", ()) else "api")
+
+
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return url
+    # tmp_path_factory's base directory is per xdist worker: a file per worker.
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+
+
+def create_database(url: str) -> None:
+    """Create the database `url` names if its server does not have it (a worker's own database)."""
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as connection:
+            if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": parsed.database}).first() is None:
+                quoted = connection.dialect.identifier_preparer.quote(parsed.database)
+                connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
+    finally:
+        admin.dispose()
 
 
 def reset_database(url: str) -> None:
@@ -80,7 +138,7 @@ def app(tmp_path_factory):
         from portfolio.services.seed import seed_all
 
         seed_reference_data()
-        _, app.config["TEST_ADMIN_TOKEN"] = issue_token("test-admin", "admin")
+        _, app.config["TEST_ADMIN_TOKEN"] = issue_token("test-admin", "admin", actor="tests")
         db.session.remove()
         snapshots.take("base")  # reference data and the token; no project
         seed_all()
@@ -97,8 +155,7 @@ def app(tmp_path_factory):
 def restore(app, name: str = "base") -> None:
     """Put the database back to the snapshot `name` ("base" or "annex"), and forget what this process cached of
     it (vocabularies, tokens: in production they follow the database within a second)."""
-    from portfolio import auth
-    from portfolio.services import vocabulary
+    from portfolio import auth, vocabulary
 
     snapshots = app.extensions["test_snapshots"]
     if isinstance(snapshots, SqliteSnapshots):

@@ -1,4 +1,21 @@
 """Small helpers that read like API usage."""
+from hypothesis import settings
+
+
+def example_count(n: int) -> int:
+    """A property test's example count: `n` under Hypothesis's `default` and `ci` profiles (100 examples a
+    test), proportionally fewer under `dev` (--hypothesis-profile=dev, tests/conftest.py)."""
+    return max(1, n * settings.default.max_examples // 100)
+
+
+def data_events():
+    """The audit events of the portfolio's data (projects, their records, organisations), without the admin
+    actions' (users, tokens: the set-up's test-admin token has one), for `select_from`."""
+    from sqlalchemy import select
+
+    from portfolio.models import AuditEvent
+
+    return select(AuditEvent.id).where(AuditEvent.entity.not_in(("user", "token"))).subquery()
 
 
 def project_body(code="P-1", **overrides) -> dict:

@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -64,3 +65,30 @@ def request(port: int, method: str, path: str, body=None, headers=None, timeout:
     conn.close()
     return response.status, dict(response.getheaders()), json.loads(payload) if payload.startswith((b"{", b"[")) \
         else payload
+
+
+class SlowClient(threading.Thread):
+    """One slow connection, opened again whenever the server drops it, until stop is set."""
+
+    def __init__(self, port: int, kind: str, stop: threading.Event):
+        super().__init__(daemon=True)
+        self.port, self.kind, self.stop = port, kind, stop
+        self.dropped = 0
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
+                    if self.kind == "headers":
+                        sock.sendall(b"GET /api/v1/regions HTTP/1.1\r\nHost: bench\r\n")
+                        line, pause = 0, 5.0
+                    else:
+                        sock.sendall(b"POST /api/v1/projects HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json"
+                                     b"\r\nContent-Length: 100000\r\n\r\n")
+                        line, pause = 0, 2.0
+                    while not self.stop.wait(pause):
+                        line += 1
+                        sock.sendall(f"X-Slow-{line}: x\r\n".encode() if self.kind == "headers" else b" ")
+            except OSError:
+                self.dropped += 1
+                self.stop.wait(0.2)

@@ -103,12 +103,14 @@ def test_aggregate_priority_splits_by_share_to_the_cent(client):
         "33.34", "33.33", "33.33"]
 
 
-def test_aggregate_year_uses_the_period_start_year(client):
+def test_aggregate_year_splits_a_budget_period_over_its_calendar_years_by_days(client):
     create_project(client, "P")
     add_line(client, "P", period_start="2003-07-01", period_end="2004-06-30", amount="10.00")
     add_line(client, "P", period_start="2004-07-01", period_end="2005-06-30", amount="20.00")
     rows = client.get("/api/v1/aggregates/year").json["rows"]
-    assert [(r["key"], r["budget_usd"]) for r in rows] == [(2003, "10.00"), (2004, "20.00")]
+    # 10.00 over 184 days of 2003 and 182 of 2004 (leap year): 5.027.. and 4.972.., the odd cent to the larger
+    # remainder; 20.00 over 184 days of 2004 and 181 of 2005: 10.08 and 9.92.
+    assert [(r["key"], r["budget_usd"]) for r in rows] == [(2003, "5.03"), (2004, "15.05"), (2005, "9.92")]
 
 
 def test_aggregate_overlapping_dimensions_say_they_are_not_additive(client):
@@ -141,6 +143,23 @@ def test_aggregate_unknown_dimension_and_format_are_problems(client):
     assert client.get("/api/v1/aggregates/region", headers={"Accept": "application/pdf"}).status_code == 406
 
 
+def test_an_unknown_dimension_or_file_type_is_a_404_naming_the_path_parameter(client):
+    """A misspelt dimension (/aggregates/regions, /aggregates/funder) got Werkzeug's "check your spelling"
+    404, naming neither the parameter at fault nor the dimensions there are."""
+    cases = {"/api/v1/aggregates/regions": ["/dimension"], "/api/v1/aggregates/funder.csv": ["/dimension"],
+             "/api/v1/aggregates/region.pdf": ["/dimension"], "/api/v1/aggregates/donor/regions.xlsx": ["/columns"],
+             "/api/v1/aggregates/nope/region-priority": ["/rows", "/columns"]}
+    for path, pointers in cases.items():
+        answer = client.get(path)
+        assert answer.status_code == 404 and answer.headers["Content-Type"] == "application/problem+json", path
+        assert [(e["location"], e["pointer"]) for e in answer.json["errors"]] == [("path", p) for p in pointers]
+        assert "/aggregates/{rows}/{columns}" in answer.json["detail"]
+    assert "region, status, priority" in client.get("/api/v1/aggregates/regions").json["errors"][0]["message"]
+    assert "'pdf'" in client.get("/api/v1/aggregates/region.pdf").json["errors"][0]["message"]
+    assert "errors" not in client.get("/api/v1/aggregates/region/priority/year").json  # not an aggregate's shape
+    assert client.get("/api/v1/aggregates/region/priority.csv").status_code == 200
+
+
 def test_export_budget_lines_csv_has_every_line_with_exact_amounts(client):
     assert client.post("/api/v1/organisations", json={"code": "DONOR-C", "name": "Donor, with comma",
                                                       "type": "10"}).status_code == 201
@@ -155,8 +174,8 @@ def test_export_budget_lines_csv_has_every_line_with_exact_amounts(client):
     assert response.headers["Content-Disposition"].startswith('attachment; filename="tcm-portfolio-budget-lines-')
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [(r["project_code"], r["amount"], r["usd_amount"], r["fx_rate"]) for r in rows] == [
-        ("E-1", "0.100", "0.10", ""), ("E-1", "1000.000", "1234.57", "1.2345678901"),
-        ("E-2", "99999999999.990", "99999999999.99", "")]
+        ("E-1", "0.10", "0.10", ""), ("E-1", "1000.00", "1234.57", "1.2345678901"),
+        ("E-2", "99999999999.99", "99999999999.99", "")]
     assert rows[0]["donor"] == "DONOR-C"
     filtered = client.get("/api/v1/exports/budget-lines?region=americas").get_data(as_text=True)
     assert filtered.count("\n") == 2
@@ -172,14 +191,15 @@ def test_filtered_aggregate_is_one_statement(app, client, demo_portfolio, dimens
     CTE that every part reads (materialized on PostgreSQL)."""
     from sqlalchemy import event
 
+    from portfolio import vocabulary
     from portfolio.extensions import db
-    from portfolio.services import maintenance, vocabulary
-    from portfolio.services.maintenance import derived_state
+    from portfolio.statistics import freshness
     from portfolio.statistics.aggregates import aggregate
+    from portfolio.statistics.freshness import derived_state
 
     # The worker's caches (vocabulary, derived-data flag) must not expire between warming and counting.
     monkeypatch.setattr(vocabulary, "TTL", 3600)
-    monkeypatch.setattr(maintenance, "CACHE_SECONDS", 3600)
+    monkeypatch.setattr(freshness, "CACHE_SECONDS", 3600)
     args = {"q": "project", "country": "EC"}
     with app.app_context():
         expected = client.get(f"/api/v1/aggregates/{dimension}?q=project&country=EC").json

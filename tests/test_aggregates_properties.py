@@ -2,6 +2,7 @@
 from decimal import Decimal
 
 from conftest import wipe
+from helpers import example_count
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -46,7 +47,7 @@ def budget_sum(rows) -> Decimal:
     return sum((Decimal(row["budget_usd"]) for row in rows if row["budget_usd"] is not None), Decimal("0.00"))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=example_count(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(portfolios())
 def test_aggregates_every_additive_dimension_sums_to_the_total(app, client, portfolio):
     wipe(app)

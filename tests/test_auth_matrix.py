@@ -17,9 +17,9 @@ def tokens(app):
     out = {}
     with app.app_context():
         for role in ("viewer", "editor", "finance", "integrator", "admin"):
-            out[role] = issue_token(f"matrix-{role}-{suffix}", role)[1]
-        out["revoked"] = issue_token(f"matrix-revoked-{suffix}", "admin")[1]
-        revoke_token(f"matrix-revoked-{suffix}")
+            out[role] = issue_token(f"matrix-{role}-{suffix}", role, actor="tests")[1]
+        out["revoked"] = issue_token(f"matrix-revoked-{suffix}", "admin", actor="tests")[1]
+        revoke_token(f"matrix-revoked-{suffix}", actor="tests")
         db.session.remove()
     out["bad"] = "tcm_not-a-real-token"
     return out
@@ -139,4 +139,8 @@ def test_tokens_cli_creates_lists_and_revokes(app, runner):
     assert client.get("/api/v1/aggregates/region", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert runner.invoke(args=["tokens", "revoke", name]).exit_code == 0
     assert client.get("/api/v1/aggregates/region", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-    assert runner.invoke(args=["tokens", "create", "--name", name, "--role", "finance"]).exit_code != 0
+    again = runner.invoke(args=["tokens", "create", "--name", name, "--role", "finance"])
+    assert again.exit_code != 0
+    # The README's tour run a second time: the error says what to do (it said only "already exists", and
+    # the tour's TOKEN=$(...) was then empty, every write a 401).
+    assert f"--name {name}-2" in again.output and "printed only when it is created" in again.output

@@ -59,9 +59,9 @@ def test_original_lines_may_not_overlap_nor_revised_ones_nor_a_revision_cover_pa
         assert pointers(response) == {"/period_start"}
     messages = [e["message"] for e in client.post(LINES, json={**refused[0], "amount": "1.00", "currency": "USD"})
                 .json["errors"]]
-    assert messages == ["Its period overlaps original line 1 (2003-01-01..2003-06-30).",
-                        "A revised line replaces the original line of the same period; line 2 (2003-01-01..2003-06-30) "
-                        "overlaps it only in part."]
+    assert messages == ["Its period overlaps original line 1 without a donor, as this one (2003-01-01..2003-06-30).",
+                        "A revised line replaces the original line of the same donor and period; line 2 "
+                        "(2003-01-01..2003-06-30) overlaps it only in part."]
     # adjacent periods are fine, and so is a revised line standing alone
     add_line(client, period_start="2003-07-01", period_end="2003-12-31", amount="3.00")
     add_line(client, period_start="2004-01-01", period_end="2004-06-30", amount="4.00", type="revised")

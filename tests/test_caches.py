@@ -5,9 +5,9 @@ import time
 from helpers import create_project, project_body
 from sqlalchemy import text
 
+from portfolio import vocabulary
 from portfolio.auth import CACHE_SECONDS
 from portfolio.extensions import db
-from portfolio.services import vocabulary
 
 
 def _elsewhere(app, sql: str, **params):

@@ -16,7 +16,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from helpers import add_line, create_project
+from helpers import add_line, create_project, example_count, project_body
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError
@@ -32,6 +32,9 @@ METHODS = ("get", "put", "post", "patch", "delete")
 VERBS = {"get": ("list", "get", "export"), "post": ("create", "bulkUpsert"), "patch": ("update",),
          "put": ("replace",), "delete": ("delete",)}
 MONEY = re.compile(r"(_usd|^amount|^fx_rate|^share|_percent|^usd_per_unit)$")
+# Sessions, tokens and accounts have no versions: no ETag, no If-Match (ending a session or revoking a token is
+# the same whoever does it first, and an account's role or state is set, not merged).
+UNVERSIONED = ("/api/v1/session", "/api/v1/tokens", "/api/v1/users")
 
 
 @pytest.fixture(scope="module")
@@ -131,11 +134,17 @@ def world(app, client):
     assert transaction.status_code == 201, transaction.json
     assert client.post("/api/v1/organisations", json={"code": "ORG-T", "name": "Org", "type": "10"}).status_code == 201
     with app.app_context():
-        viewer = issue_token(f"contract-viewer-{uuid.uuid4().hex[:6]}", "viewer")[1]
+        viewer = issue_token(f"contract-viewer-{uuid.uuid4().hex[:6]}", "viewer", actor="tests")[1]
+        issue_token("contract-spare", "viewer", actor="tests")  # revoked by the DELETE /tokens/{name} probes
         db.session.remove()
-    existing = {"code": "P-1", "line_id": line["id"], "transaction_id": transaction.json["id"], "dimension": "region"}
+    assert client.post("/api/v1/users", json={"username": "contract-user", "role": "viewer",
+                                              "password": "a long enough password"}).status_code == 201
+    existing = {"code": "P-1", "line_id": line["id"], "transaction_id": transaction.json["id"], "dimension": "region",
+                "name": "contract-spare", "username": "contract-user", "rows": "donor", "columns": "region"}
     return {"viewer": viewer, "admin": app.config["TEST_ADMIN_TOKEN"], "existing": existing,
-            "missing": {"code": "NOPE-1", "line_id": 999999, "transaction_id": 999999, "dimension": "region"}}
+            "missing": {"code": "NOPE-1", "line_id": 999999, "transaction_id": 999999, "dimension": "region",
+                        "name": "nope", "username": "nope", "rows": "donor",
+                        "columns": "region"}}
 
 
 def concrete(path: str, values: dict) -> str:
@@ -153,7 +162,9 @@ def concrete(path: str, values: dict) -> str:
 def probes(method: str, operation: dict, world: dict):
     """(what, token, URL suffix, headers, body) of each probe of an operation."""
     admin, body = world["admin"], b"{}" if "requestBody" in operation else None
-    json_type = {"Content-Type": "application/json"} if body is not None else {}
+    # The operation's own first media type (JSON for most; an XML upload for the IATI import).
+    media = next(iter(operation["requestBody"]["content"]), None) if body is not None else None
+    json_type = {"Content-Type": media} if body is not None else {}
     yield "no token", None, "", json_type, body
     yield "viewer", world["viewer"], "", json_type, body
     yield "empty body", admin, "", json_type, body
@@ -219,12 +230,12 @@ def test_statuses_documented_by_rule(spec):
             assert 409 in statuses, (method, path)
         if "requestBody" in operation or parameter_names(spec, operation, "query"):
             assert 422 in statuses, (method, path)
-        if method in ("put", "patch", "delete"):
+        if method in ("put", "patch", "delete") and not path.startswith(UNVERSIONED):
             assert {412, 428} <= statuses, (method, path)
 
 
 def test_roles_that_lack_a_permission_are_documented_as_403(spec, app):
-    from portfolio.auth import PROTECTED
+    from portfolio.api.auth import PROTECTED
 
     for method, path, operation in operations(spec):
         rule = next(r for r in app.url_map.iter_rules()
@@ -243,15 +254,28 @@ def test_request_headers_the_server_reads_are_documented(app, spec, world):
         if method == "post":
             # Idempotency-Key is documented exactly where the server honours it: a refused request is replayed.
             client, key = app.test_client(), {"Idempotency-Key": uuid.uuid4().hex, **auth}
-            first = client.post(url, data=b"{}", headers={**key, "Content-Type": "application/json"})
-            second = client.post(url, data=b"{}", headers={**key, "Content-Type": "application/json"})
+            media = next(iter(operation["requestBody"]["content"]))
+            first = client.post(url, data=b"{}", headers={**key, "Content-Type": media})
+            second = client.post(url, data=b"{}", headers={**key, "Content-Type": media})
             assert first.status_code == 422, (path, first.json)
             replayed = second.headers.get("Idempotent-Replayed") == "true"
             assert replayed == ("Idempotency-Key" in headers), path
             if replayed:
                 assert "Idempotent-Replayed" in resolve(spec, operation["responses"]["201" if "201" in operation[
                     "responses"] else "200"])["headers"]
-        if method in ("put", "patch", "delete") and "{" in path and not path.startswith("/api/v1/rcps"):
+        if method in ("put", "patch") and "{" in path and "requestBody" in operation:
+            # The same on the conditional writes: a body refused after If-Match passed is replayed.
+            client = app.test_client()
+            tag = client.get(url, headers=auth).headers.get("ETag")
+            key = {"Idempotency-Key": uuid.uuid4().hex, **auth, **({"If-Match": tag} if tag else {})}
+            first = client.open(url, method=method.upper(), json={"no_such_field": 1}, headers=key)
+            second = client.open(url, method=method.upper(), json={"no_such_field": 1}, headers=key)
+            assert first.status_code == 422, (method, path, first.json)
+            replayed = second.headers.get("Idempotent-Replayed") == "true"
+            assert replayed == ("Idempotency-Key" in headers), (method, path)
+            if replayed:
+                assert "Idempotent-Replayed" in resolve(spec, operation["responses"]["200"])["headers"]
+        if method in ("put", "patch", "delete") and "{" in path and not path.startswith(("/api/v1/rcps", *UNVERSIONED)):
             assert headers["If-Match"]["required"] is True, (method, path)
         if method == "get" and "If-None-Match" in headers:
             tag = app.test_client().get(url, headers=auth).headers["ETag"]
@@ -266,7 +290,8 @@ def test_response_headers_clients_need_are_documented_and_sent(app, spec, world)
             assert "X-Request-ID" in resolve(spec, response).get("headers", {}), (method, path, code)
         success = {code: resolve(spec, r) for code, r in operation["responses"].items() if code.startswith("2")}
         if "201" in success:
-            assert {"Location", "ETag"} <= set(success["201"]["headers"]), path
+            assert {"Location"} | (set() if path.startswith(UNVERSIONED) else {"ETag"}) <= set(
+                success["201"]["headers"]), path
         if method == "get" and "page" in parameter_names(spec, operation, "query"):
             assert {"Link", "X-Total-Count", "X-Pagination"} <= set(success["200"]["headers"]), path
             required = "?since=2000-01-01T00:00:00Z" if path.endswith("/deleted-projects") else ""
@@ -366,7 +391,7 @@ DECIMAL_FIELDS = _decimal_fields()
 
 
 @pytest.mark.parametrize("name, field", DECIMAL_FIELDS, ids=[name for name, _ in DECIMAL_FIELDS])
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=example_count(100), deadline=None)
 @given(text=st.one_of(st.text(alphabet="0123456789.-+e _\n", max_size=24),
                       st.from_regex(r"\A[0-9]{1,22}(\.[0-9]{1,11})?\Z")))
 def test_the_published_pattern_is_what_the_server_enforces(name, field, text):
@@ -439,3 +464,74 @@ def test_an_unknown_accept_or_format_is_refused_not_ignored(client):
         assert client.get(url + "?format=csv").status_code == 422, url
     assert client.get("/api/v1/aggregates/region.csv",
                       headers={"Accept": "text/csv"}).content_type.startswith("text/csv")
+
+
+def test_every_operation_that_takes_a_body_refuses_a_request_without_one(app, spec, world):
+    """A missing body is a 422 naming the body (location body, pointer /), before anything else is done; webargs
+    alone read it as {} and a PATCH without a body answered 200."""
+    checked = 0
+    for method, path, operation in operations(spec):
+        if not operation.get("requestBody", {}).get("required"):
+            continue
+        url = concrete(path, world["existing"])
+        for headers in ({}, {"Content-Type": next(iter(operation["requestBody"]["content"]))}):
+            response = app.test_client().open(url, method=method.upper(), headers={
+                **headers, "Authorization": f"Bearer {world['admin']}"})
+            assert response.status_code == 422, (method, path, headers, response.json)
+            assert [(e["location"], e["pointer"]) for e in response.json["errors"]] == [("body", "/")], (method, path)
+        checked += 1
+    assert checked >= 15
+
+
+def test_every_key_an_error_producer_sets_is_published_in_field_error(spec):
+    """FieldError has additionalProperties: false, so each keyword given to field_error (and to the upload
+    helpers that pass theirs on) must be one of its properties (an IATI file's `line` was not)."""
+    import ast
+    import pathlib
+
+    import portfolio
+
+    published = set(spec["components"]["schemas"]["FieldError"]["properties"])
+    used: dict[str, str] = {}
+    for source in pathlib.Path(portfolio.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("field_error", "_bad_file"):
+                for keyword in node.keywords:
+                    if keyword.arg is not None:
+                        used.setdefault(keyword.arg, str(source))
+            if isinstance(node, ast.Dict) and any(isinstance(k, ast.Constant) and k.value in ("row", "line")
+                                                  for k in node.keys):  # extras built as dicts
+                used.update({k.value: str(source) for k in node.keys if isinstance(k, ast.Constant)})
+    assert {"row", "column", "line", "identifier"} <= set(used)
+    assert set(used) <= published, {k: v for k, v in used.items() if k not in published}
+
+
+def test_links_lead_from_what_an_answer_names_to_the_operations_on_it(spec, client):
+    """OpenAPI links (api/contract.py add_links): a 201 to the operations under the created resource, with its
+    ETag as If-Match of the updates; every link names an existing operation and parameters it takes; and
+    following one really works (create a project, then update it with the link's values)."""
+    by_id = {operation["operationId"]: (method, path, operation) for method, path, operation in operations(spec)}
+    count = 0
+    for method, path, operation in operations(spec):
+        for response in operation["responses"].values():
+            for name, link in resolve(spec, response).get("links", {}).items():
+                count += 1
+                target_method, target_path, target = by_id[link["operationId"]]
+                taken = {(p["in"], p["name"]) for p in (resolve(spec, q) for q in target.get("parameters", [])
+                                                            + spec["paths"][target_path].get("parameters", []))}
+                for parameter, expression in link["parameters"].items():
+                    where, _, parameter_name = parameter.partition(".")
+                    assert (where, parameter_name) in taken, (method, path, name, parameter)
+                    if expression.startswith("$request.path."):
+                        assert "{" + expression.rsplit(".", 1)[1] + "}" in path, (method, path, name)
+    assert count >= 40
+    created = spec["paths"]["/api/v1/projects"]["post"]["responses"]["201"]["links"]
+    assert {"getProject", "updateProject", "replaceProject", "deleteProject", "createBudgetLine",
+            "createTransaction"} <= set(created)
+    assert created["updateProject"]["parameters"] == {"path.code": "$response.body#/code",
+                                                      "header.If-Match": "$response.header.ETag"}
+    answer = client.post("/api/v1/projects", json=project_body("LINK-1"))
+    assert answer.status_code == 201, answer.json
+    followed = client.patch(f"/api/v1/projects/{answer.json['code']}", json={"title": "Followed"},
+                            headers={"If-Match": answer.headers["ETag"]})
+    assert followed.status_code == 200, followed.json

@@ -3,6 +3,7 @@ none are, the rollups still match, and the server starts again cleanly."""
 import threading
 import time
 
+import pytest
 from helpers import project_body
 from live import LiveServer, request
 from sqlalchemy import func, select, text
@@ -10,6 +11,9 @@ from sqlalchemy import func, select, text
 from portfolio.extensions import db
 from portfolio.models import AuditEvent, Project
 from portfolio.statistics.rollups import differences
+
+# kill -9 of live gunicorn servers: a whole-process test.
+pytestmark = pytest.mark.system
 
 ITEMS = 3000
 

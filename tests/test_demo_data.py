@@ -44,8 +44,9 @@ def test_demo_data_has_revisions_transactions_and_spending_in_realistic_proporti
     lines = table(client, "/api/v1/exports/budget-lines")
     revised = [line for line in lines if line["type"] == "revised"]
     assert len(revised) >= 10
-    originals = {(line["project_code"], line["period_start"]) for line in lines if line["type"] == "original"}
-    assert all((line["project_code"], line["period_start"]) in originals for line in revised)
+    originals = {(line["project_code"], line["period_start"], line["donor"]) for line in lines
+                 if line["type"] == "original"}
+    assert all((line["project_code"], line["period_start"], line["donor"]) in originals for line in revised)
     assert {line["status"] for line in lines} == {"indicative", "committed"}
     foreign = [line for line in lines if line["currency"] != "USD"]
     assert foreign and all(line["fx_rate_id"] for line in foreign)
@@ -65,6 +66,25 @@ def test_demo_data_has_revisions_transactions_and_spending_in_realistic_proporti
     total = client.get("/api/v1/aggregates/region").json["total"]
     assert Decimal(total["expenditure_usd"]) < Decimal(total["budget_usd"])
     assert total["unknown_budget_count"] == 0
+
+
+def test_demo_data_has_co_funded_projects_with_per_donor_lines_and_stated_providers(client, demo):
+    lines = table(client, "/api/v1/exports/budget-lines")
+    donors_by_period: dict = {}
+    for line in lines:
+        key = (line["project_code"], line["period_start"], line["type"])
+        donors_by_period.setdefault(key, set()).add(line["donor"])
+    co_funded = {code for (code, _, _), donors in donors_by_period.items() if len(donors) > 1}
+    assert len(co_funded) >= 10
+    incoming = [t for t in table(client, "/api/v1/exports/transactions") if t["type"].startswith("incoming")]
+    assert incoming and all(t["provider"].startswith("DEMO-DONOR-") for t in incoming)
+    # each co-funded project's donors carry their own figures, which add up to the project's
+    for code in sorted(co_funded)[:5]:
+        finance = client.get(f"/api/v1/projects/{code}/finance").json
+        assert len(finance["by_donor"]) >= 2
+        for measure in ("budget_usd", "incoming_funds_usd", "expenditure_usd"):
+            if finance["total"][measure] is not None:
+                assert sum(Decimal(d[measure]) for d in finance["by_donor"]) == Decimal(finance["total"][measure])
 
 
 def test_demo_data_is_reproducible_with_a_seed(runner, client):

@@ -119,3 +119,36 @@ def test_rcp_link_chooses_stated_or_derived_links(client, partners):
     derived = {r["key"]: r["budget_usd"] for r in client.get("/api/v1/aggregates/rcp?rcp_link=derived").json["rows"]}
     assert derived["marri"] == "120.00" and derived["puebla-process"] == "0.00"
     assert client.get("/api/v1/aggregates/rcp?rcp_link=elsewhere").status_code == 422
+
+
+def test_a_year_range_selects_the_money_of_those_years_on_aggregates_and_whole_records_on_exports(client):
+    """docs/api-rules.md said aggregates, like exports, take "the budget lines whose period starts in those
+    years": a line of July 2004 to June 2005 counts 181/365 of itself in 2005 (figures.md), and the export
+    lists it under 2004 only. The rule is written as it is; this pins both halves."""
+    create_project(client, "YR-1")
+    add_line(client, "YR-1", period_start="2004-07-01", period_end="2005-06-30", amount="73000.00")
+    total = client.get("/api/v1/aggregates/region?year_from=2005&year_to=2005").json["total"]
+    assert (total["budget_usd"], total["project_count"]) == ("36200.00", 1)
+    exported = client.get("/api/v1/exports/budget-lines?year_from=2005&year_to=2005").get_data(as_text=True)
+    assert len(exported.splitlines()) == 1  # the header: the line starts in 2004
+    exported = client.get("/api/v1/exports/budget-lines?year_from=2004&year_to=2004").get_data(as_text=True)
+    assert len(exported.splitlines()) == 2
+
+
+def test_budget_known_selects_itemized_or_unknown_budgets_everywhere(client, partners):
+    """A finance officer's "which projects have no budget yet": the list, the aggregates and the exports take
+    budget_known, true and false reuse one statement shape with their own values, and the two halves add up."""
+    create_project(client, "P-4")  # no budget line: its budget is unknown
+    assert codes(client.get("/api/v1/projects?budget_known=true")) == ["P-1", "P-2", "P-3"]
+    assert codes(client.get("/api/v1/projects?budget_known=false")) == ["P-4"]
+    assert codes(client.get("/api/v1/projects?budget_known=true")) == ["P-1", "P-2", "P-3"]  # after false: not cached
+    known = client.get("/api/v1/aggregates/region?budget_known=true").json["total"]
+    unknown = client.get("/api/v1/aggregates/region?budget_known=false").json["total"]
+    whole = client.get("/api/v1/aggregates/region").json["total"]
+    assert (known["unknown_budget_count"], unknown["unknown_budget_count"]) == (0, 1)
+    assert known["budget_usd"] == whole["budget_usd"] == "131.00" and unknown["budget_usd"] is None
+    assert known["project_count"] + unknown["project_count"] == whole["project_count"] == 4
+    exported = client.get("/api/v1/projects/bulk/export.csv?budget_known=false")
+    assert exported.status_code == 200 and [r["code"] for r in csv.DictReader(io.StringIO(exported.text))] == ["P-4"]
+    refused = client.get("/api/v1/projects?budget_known=perhaps")
+    assert refused.status_code == 422 and pointers(refused) == {"/budget_known"}

@@ -52,6 +52,8 @@ from tcm_portfolio_client.models import (
 )
 from tcm_portfolio_client.types import File
 
+pytestmark = pytest.mark.system  # the generated client against live gunicorn
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -64,12 +66,12 @@ def server(app):
 
 @pytest.fixture
 def api(app, server):
-    """A client with a token, as README's "A script's first idempotent POST" gets one."""
+    """A client with a token, as docs/integrators.md, "The first idempotent POST", gets one."""
     from portfolio.auth import issue_token
     from portfolio.extensions import db
 
     with app.app_context():
-        token = issue_token(f"client-e2e-{uuid.uuid4().hex[:6]}", "admin")[1]
+        token = issue_token(f"client-e2e-{uuid.uuid4().hex[:6]}", "admin", actor="tests")[1]
         db.session.remove()
     with AuthenticatedClient(base_url=f"http://127.0.0.1:{server.port}", token=token,
                              raise_on_unexpected_status=True) as client:
@@ -182,6 +184,21 @@ def test_bulk_uploads_json_csv_and_multipart_with_their_problems(api):
         mime_type="text/csv"))
     form = bulk_upsert_projects.sync_detailed(client=api, body=upload)
     assert form.status_code == 200 and form.parsed.created == 1, form.content
+
+    # A workbook goes as the form's `file` (the client's raw file body is a CSV): the same rows as a sheet.
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["code", "title", "region", "priorities"])
+    sheet.append(["FORM-2", "Workbook upload", "americas", "cooperation"])
+    workbook = io.BytesIO()
+    book.save(workbook)
+    upload = BulkUpsertProjectsFilesBody(file=File(payload=io.BytesIO(workbook.getvalue()), file_name="projects.xlsx",
+        mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    form = bulk_upsert_projects.sync_detailed(client=api, body=upload)
+    assert form.status_code == 200 and form.parsed.created == 1, form.content
+    assert get_project.sync("FORM-2", client=api).title == "Workbook upload"
 
     transactions = ("project,reference,type,date,amount,currency\n"
                     "CSV-1,EXP-1,expenditure,2004-03-31,12500.00,USD\n"

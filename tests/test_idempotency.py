@@ -3,12 +3,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 
-from helpers import create_project, line_body, project_body
+from helpers import create_project, data_events, line_body, project_body
 from sqlalchemy import func, select, update
 
 from portfolio.auth import issue_token
 from portfolio.extensions import db
-from portfolio.models import ApiToken, AuditEvent, IdempotencyKey, Project
+from portfolio.models import ApiToken, IdempotencyKey, Project
 from portfolio.models.base import utcnow
 
 
@@ -25,7 +25,7 @@ def test_idempotency_same_key_same_body_replays_and_writes_once(client, in_app):
     assert second.headers["Location"] == first.headers["Location"]
     assert second.headers["Idempotent-Replayed"] == "true"
     assert count_projects(in_app) == 1
-    assert in_app(lambda: db.session.scalar(select(func.count(AuditEvent.id)))) == 1
+    assert in_app(lambda: db.session.scalar(select(func.count()).select_from(data_events()))) == 1
 
 
 def test_idempotency_same_key_different_body_is_422(client, in_app):
@@ -62,24 +62,27 @@ def _claim(in_app, key, fingerprint, age=timedelta(0)) -> int:
 
 
 @contextmanager
-def _owner_alive(app, row_id: int):
-    """On PostgreSQL the request that owns a key holds an advisory lock on it for its whole transaction."""
+def _owner_alive(app, key: str):
+    """On PostgreSQL the request that owns a key holds an advisory lock on (token, key) until it ends."""
     from sqlalchemy import text
+
+    from portfolio.api.idempotency import lock_key
 
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             yield
             return
+        token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.name == "test-admin"))
         with db.engine.connect() as owner:
-            owner.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": row_id})
+            owner.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(token_id, key)})
             yield
             owner.rollback()
 
 
 def test_idempotency_key_in_progress_is_409(app, client, in_app):
     body = project_body("P-1")
-    row_id = _claim(in_app, "busy", _fingerprint(client, body))
-    with _owner_alive(app, row_id):
+    _claim(in_app, "busy", _fingerprint(client, body))
+    with _owner_alive(app, "busy"):
         response = client.post("/api/v1/projects", json=body, headers={"Idempotency-Key": "busy"})
     assert response.status_code == 409
     assert response.json["type"] == "/problems/idempotency-in-progress"
@@ -99,7 +102,7 @@ def test_idempotency_keys_are_scoped_to_the_token(app, client, in_app):
     other = app.test_client()
     with app.app_context():
         other.environ_base["HTTP_AUTHORIZATION"] = "Bearer " + issue_token(
-            f"idem-{id(other)}", "admin")[1]
+            f"idem-{id(other)}", "admin", actor="tests")[1]
         db.session.remove()
     assert client.post("/api/v1/projects", json=project_body("P-1"), headers={"Idempotency-Key": "k"}
                        ).status_code == 201
@@ -166,3 +169,70 @@ def test_idempotency_key_rule_is_the_published_pattern(client, in_app):
         if response.status_code == 400:
             assert response.headers["Content-Type"] == "application/problem+json"
     assert count_projects(in_app) == 4
+
+
+# Idempotency-Key on the conditional writes (PATCH, PUT, DELETE with If-Match): a retry after a success must not
+# meet the ETag its own first attempt moved (412), it gets the first answer again.
+
+def _resources(client):
+    """(URL, a PATCH body) of each kind of resource whose changes take If-Match."""
+    create_project(client, "P-1")
+    line = client.post("/api/v1/projects/P-1/budget-lines", json=line_body()).json
+    transaction = client.post("/api/v1/projects/P-1/transactions", json={
+        "reference": "T-1", "type": "expenditure", "date": "2003-03-31", "amount": "100.00", "currency": "USD"}).json
+    assert client.post("/api/v1/organisations", json={"code": "XD-1", "name": "Donor", "type": "10"}).status_code == 201
+    return [("/api/v1/projects/P-1", {"title": "Renamed"}),
+            (f"/api/v1/projects/P-1/budget-lines/{line['id']}", {"amount": "2000.00"}),
+            (f"/api/v1/projects/P-1/transactions/{transaction['id']}", {"amount": "90.00"}),
+            ("/api/v1/organisations/XD-1", {"name": "Renamed donor"})]
+
+
+def test_idempotency_patch_retry_with_same_key_and_body_replays_instead_of_412(client, in_app):
+    for path, body in _resources(client):
+        headers = {"Idempotency-Key": f"patch {path}", "If-Match": client.get(path).headers["ETag"]}
+        first = client.patch(path, json=body, headers=headers)
+        assert first.status_code == 200, (path, first.json)
+        events = in_app(lambda: db.session.scalar(select(func.count()).select_from(data_events())))
+        retry = client.patch(path, json=body, headers=headers)
+        assert retry.status_code == 200, (path, retry.json)
+        assert retry.headers["Idempotent-Replayed"] == "true"
+        assert retry.json == first.json and retry.headers["ETag"] == first.headers["ETag"]
+        # nothing done again:
+        assert in_app(lambda: db.session.scalar(select(func.count()).select_from(data_events()))) == events
+        # The client re-read the resource and retries with its new ETag: still the same change, replayed.
+        reread = client.patch(path, json=body, headers={**headers, "If-Match": first.headers["ETag"]})
+        assert reread.headers.get("Idempotent-Replayed") == "true", path
+        other = client.patch(path, json={**body, "description" if path.endswith("P-1") else "x": "y"},
+                             headers=headers)
+        assert other.status_code == 422 and other.json["type"] == "/problems/idempotency-key-reused", path
+
+
+def test_idempotency_put_of_a_project_replays(client):
+    create_project(client, "P-1")
+    body = project_body("P-1", title="Replaced")
+    body.pop("code")
+    headers = {"Idempotency-Key": "put-1", "If-Match": client.get("/api/v1/projects/P-1").headers["ETag"]}
+    first = client.put("/api/v1/projects/P-1", json=body, headers=headers)
+    assert first.status_code == 200, first.json
+    retry = client.put("/api/v1/projects/P-1", json=body, headers=headers)
+    assert retry.status_code == 200 and retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json == first.json
+
+
+def test_idempotency_delete_retry_replays_204_instead_of_404(client):
+    for path, _ in reversed(_resources(client)):
+        headers = {"Idempotency-Key": f"delete {path}", "If-Match": client.get(path).headers["ETag"]}
+        assert client.delete(path, headers=headers).status_code == 204, path
+        retry = client.delete(path, headers=headers)
+        assert retry.status_code == 204, (path, retry.json)
+        assert retry.headers["Idempotent-Replayed"] == "true"
+
+
+def test_idempotency_stale_if_match_is_not_stored(client):
+    """412 is not final: after re-reading, the retry with the same key runs."""
+    create_project(client, "P-1")
+    headers = {"Idempotency-Key": "stale-1", "If-Match": '"stale"'}
+    assert client.patch("/api/v1/projects/P-1", json={"title": "T"}, headers=headers).status_code == 412
+    headers["If-Match"] = client.get("/api/v1/projects/P-1").headers["ETag"]
+    response = client.patch("/api/v1/projects/P-1", json={"title": "T"}, headers=headers)
+    assert response.status_code == 200 and "Idempotent-Replayed" not in response.headers

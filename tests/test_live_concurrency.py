@@ -6,6 +6,8 @@ import pytest
 from helpers import add_line, create_project
 from live import LiveServer, request
 
+pytestmark = pytest.mark.system  # live gunicorn servers, several client processes
+
 WRITERS = 4
 ROUNDS = 12
 

@@ -8,16 +8,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from portfolio import create_app
 from portfolio.extensions import db
+
+pytestmark = pytest.mark.api  # no `app` fixture, but apps of its own on a database it creates
 
 
 def include_object(obj, name, type_, reflected, compare_to):
     """The same filter migrations/env.py gives autogenerate (it cannot be imported: it runs on import)."""
     if type_ == "table":
         return not name.startswith("projects_fts")
-    return not (type_ == "index" and name in ("ix_projects_lower_title_id", "ix_projects_search"))
+    return not (type_ == "index" and name in ("ix_projects_lower_title_id", "ix_projects_search",
+                                              "uq_projects_code_lower"))
 
 
 @pytest.fixture
@@ -26,11 +30,12 @@ def empty_database_url(tmp_path):
     if not url:
         yield "sqlite:///" + str(tmp_path / "migrations.sqlite")
         return
-    name = "migrations_" + uuid.uuid4().hex[:8]
+    parsed = make_url(url)
+    name = f"{parsed.database}_migrations_{uuid.uuid4().hex[:8]}"  # named after the test database: its owner's
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"CREATE DATABASE {name}"))
-    yield url.rsplit("/", 1)[0] + "/" + name
+    yield parsed.set(database=name).render_as_string(hide_password=False)
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
     admin.dispose()

@@ -2,6 +2,7 @@
 from decimal import Decimal
 
 import pytest
+from helpers import example_count
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,7 +37,7 @@ def test_equal_shares_sum_to_exactly_100_percent(count):
     assert max(shares) - min(shares) <= 1
 
 
-@settings(max_examples=200)
+@settings(max_examples=example_count(200))
 @given(st.decimals(min_value=0, max_value=10**12, places=2), st.integers(min_value=1, max_value=6))
 def test_split_by_equal_shares_sums_to_budget(total, n):
     parts = [from_cents(c) for c in allocate(to_cents(total), equal_shares(n))]

@@ -21,7 +21,7 @@ def integrator(app):
     from portfolio.extensions import db
 
     with app.app_context():
-        _, secret = issue_token("sync-script", "integrator")
+        _, secret = issue_token("sync-script", "integrator", actor="tests")
         db.session.remove()
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
@@ -84,7 +84,7 @@ def test_upsert_updating_projects_needs_the_edit_right_create_only_does_not(app,
 
     create_project(client, "U-6")
     with app.app_context():
-        _, viewer = issue_token("viewer-bulk", "viewer")
+        _, viewer = issue_token("viewer-bulk", "viewer", actor="tests")
         db.session.remove()
     response = app.test_client().post("/api/v1/projects/bulk?mode=upsert", json={"items": [{"code": "U-6",
                                                                                             "title": "x"}]},
@@ -282,7 +282,7 @@ def test_a_token_never_has_less_than_anonymous(app, client):
     from portfolio.extensions import db
 
     with app.app_context():
-        _, editor = issue_token("editor-open", "editor")
+        _, editor = issue_token("editor-open", "editor", actor="tests")
         db.session.remove()
     app.config["OPEN_READS"] = True
     try:

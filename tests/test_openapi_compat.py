@@ -56,6 +56,11 @@ def _changed(snapshot, edit) -> list[str]:
     return [str(c) for c in changes(snapshot, new)]
 
 
+def _next_minor(version: str) -> str:
+    major, minor, _ = version.split(".")
+    return f"{major}.{int(minor) + 1}.0"
+
+
 def _breaking(snapshot, edit) -> list[str]:
     return [c for c in _changed(snapshot, edit) if c.startswith("BREAKING")]
 
@@ -110,7 +115,7 @@ NON_BREAKING_EDITS = {
         maxLength=1000),
     "error status documented": lambda s: _operation(s, "get", "/api/v1/regions")["responses"].update(
         {"418": {"description": "teapot"}}),
-    "version bumped": lambda s: s["info"].update(version="1.1.0"),
+    "version bumped": lambda s: s["info"].update(version=_next_minor(s["info"]["version"])),
     "request field no longer required": lambda s: _schema(s, "ProjectCreate")["required"].remove("title"),
     "default changed": lambda s: _schema(s, "BudgetLineWrite")["properties"]["status"].update(default="committed"),
 }

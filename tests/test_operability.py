@@ -51,3 +51,33 @@ def test_pagination_headers_are_documented_as_text(client):
     headers = spec["paths"]["/api/v1/projects"]["get"]["responses"]["200"]["headers"]
     assert headers["X-Pagination"]["schema"] == {"type": "string"}
     assert headers["X-Total-Count"]["schema"] == {"type": "integer"}
+
+
+def test_metrics_content_type_names_its_charset_once(client):
+    content_type = client.get("/metrics").headers["Content-Type"]
+    assert content_type.count("charset") == 1, content_type
+    assert content_type.startswith("text/plain; version=") and content_type.endswith("; charset=utf-8")
+
+
+def test_the_development_server_start_up_lines_are_plain_text(capsys):
+    """`make run`'s "Running on http://..." line is for a person: not inside a JSON log line, no ANSI escapes."""
+    from werkzeug.serving import _ansi_style
+
+    from portfolio.observability import configure_logging
+
+    root, werkzeug = logging.getLogger(), logging.getLogger("werkzeug")
+    saved = (root.handlers[:], root.level, werkzeug.handlers[:], werkzeug.propagate, werkzeug.level)
+    try:
+        configure_logging("INFO")
+        werkzeug.info(_ansi_style("WARNING: This is a development server.", "bold", "red")
+                      + "\n * Running on http://127.0.0.1:5123")
+        logging.getLogger("portfolio").info("a record for machines")
+    finally:
+        root.handlers[:], werkzeug.handlers[:] = saved[0], saved[2]
+        root.setLevel(saved[1])
+        werkzeug.propagate = saved[3]
+        werkzeug.setLevel(saved[4])
+    lines = capsys.readouterr().err.splitlines()
+    assert " * Running on http://127.0.0.1:5123" in lines, lines
+    assert not any("\x1b" in line for line in lines), lines
+    assert json.loads(lines[-1])["message"] == "a record for machines"  # the app's own records stay JSON

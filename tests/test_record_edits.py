@@ -69,3 +69,26 @@ def test_an_edit_that_does_not_touch_the_pricing_keeps_the_rate(client, runner, 
     item = f"{TRANSACTIONS}/{created.json['id']}"
     moved = client.patch(item, json={"date": "2004-02-20"}, headers={"If-Match": etag(client, item)})
     assert (moved.json["fx_rate"], moved.json["usd_amount"]) == ("1.3000000000", "130000.00")
+
+
+def test_a_change_to_a_missing_resource_is_404_before_if_match_is_asked_for(client):
+    """Existence is checked first: without If-Match, a budget line, transaction, project or organisation that does
+    not exist is 404 (the same answer as its GET, naming the path's identifier), never 428."""
+    create_project(client, "P-1")
+    for path in (f"{LINES}/999", f"{TRANSACTIONS}/999", "/api/v1/projects/NOPE/transactions/1",
+                 "/api/v1/projects/NOPE/budget-lines/1", "/api/v1/projects/NOPE", "/api/v1/organisations/NOPE"):
+        expected = client.get(path)
+        assert expected.status_code == 404, path
+        body = {"name": "x"} if "organisations" in path else {"title": "x"} if path.count("/") == 4 else {
+            "amount": "1.00"}
+        for method, kwargs in (("delete", {}), ("patch", {"json": body})):
+            response = client.open(path, method=method.upper(), **kwargs)
+            assert response.status_code == 404, (method, path, response.json)
+            assert response.content_type == "application/problem+json"
+            assert response.json["detail"] == expected.json["detail"], (method, path)
+            assert ("999" if "999" in path else "NOPE") in response.json["detail"]
+    # An existing one still needs If-Match.
+    line = client.post(LINES, json=line_body()).json
+    assert client.delete(f"{LINES}/{line['id']}").status_code == 428
+    assert client.patch(f"{LINES}/{line['id']}", json={"amount": "2.00"}).status_code == 428
+    assert client.delete("/api/v1/projects/P-1").status_code == 428

@@ -22,6 +22,10 @@ from portfolio import create_app
 from portfolio.auth import issue_token, revoke_token
 from portfolio.extensions import db
 
+# A real streaming replica, which one test stops and starts again and another cuts off from its primary: under
+# xdist these must run on one worker, one after the other, as `make test`'s --dist loadfile runs a module.
+pytestmark = pytest.mark.system
+
 REPLICA_URL = os.environ.get("TEST_REPLICA_URL", "")
 CLUSTER = os.environ.get("TEST_REPLICA_CLUSTER", "")
 needs_replica = pytest.mark.skipif(not REPLICA_URL, reason="TEST_REPLICA_URL is not set: no streaming replica "
@@ -141,7 +145,7 @@ def token(app):
 
     def issue(role: str) -> Token:
         with app.app_context():
-            row, secret = issue_token(f"replica-{role}-{uuid.uuid4().hex[:8]}", role)
+            row, secret = issue_token(f"replica-{role}-{uuid.uuid4().hex[:8]}", role, actor="tests")
             issued = Token(row.id, secret, row.name)
             db.session.remove()
         return issued
@@ -263,7 +267,7 @@ def test_token_lookups_stay_on_the_primary(servers, make_app, token, app):
         response = caller(routed, viewer.secret).get("/api/v1/regions")
         assert response.status_code == 200 and served_by(response) == "replica"
         with app.app_context():
-            revoke_token(viewer.name)
+            revoke_token(viewer.name, actor="tests")
             db.session.remove()
         assert caller(routed, viewer.secret).get("/api/v1/regions").status_code == 401  # revoked at once
 

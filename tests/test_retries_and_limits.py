@@ -37,7 +37,7 @@ def test_rate_limit_counts_the_token_however_the_header_spells_it(app, spellings
     with limited.app_context():
         from portfolio.auth import issue_token
 
-        _, other = issue_token("limits-other", "viewer")
+        _, other = issue_token("limits-other", "viewer", actor="tests")
     assert client.get("/api/v1/regions", headers={"Authorization": f"Bearer {other}"}).status_code == 200
 
 
@@ -149,3 +149,27 @@ def test_start_up_says_plainly_when_limits_are_per_process(app, caplog, storage,
     assert bool(said) == warned, said
     if warned:
         assert "RATELIMIT_STORAGE_URI=redis://" in said[0]
+
+
+def test_a_refused_token_is_told_why_and_is_not_read_as_anonymous(app):
+    """With rate limits on (as served), the limiter authenticates first and swallowed the refusal: every bad
+    token was then answered "This request needs a bearer token" (as if none was sent), and with OPEN_READS a
+    revoked token read as an anonymous caller."""
+    limited = _limited_app(app, "1000 per minute")
+    with limited.app_context():
+        from portfolio.auth import issue_token, revoke_token
+
+        _, token = issue_token("limits-revoked", "admin", actor="tests")
+        revoke_token("limits-revoked", actor="tests")
+        db.session.remove()
+    client = limited.test_client()
+    cases = {f"Bearer {token}": "not valid (unknown or revoked)", "Bearer tcm_unknown": "not valid",
+             "Basic Zm9vOmJhcg==": "Authorization: Bearer <token>", "Bearer": "Authorization: Bearer <token>"}
+    for header, words in cases.items():
+        for method in ("get", "post"):
+            answer = getattr(client, method)("/api/v1/projects", headers={"Authorization": header},
+                                             **({"json": {}} if method == "post" else {}))
+            assert answer.status_code == 401 and words in answer.json["detail"], (header, method, answer.json)
+    limited.config["OPEN_READS"] = True
+    assert client.get("/api/v1/regions").status_code == 200
+    assert client.get("/api/v1/regions", headers={"Authorization": f"Bearer {token}"}).status_code == 401

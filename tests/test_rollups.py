@@ -1,11 +1,11 @@
 """Rollups stay exactly equal to the raw GROUP BY over the base tables, whatever the writes."""
 from conftest import wipe
-from helpers import add_line, create_project, etag, project_body
+from helpers import add_line, create_project, etag, example_count, project_body
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portfolio.extensions import db
-from portfolio.services import queries
+from portfolio.filters import count as matching_count
 from portfolio.services.maintenance import figure_differences
 from portfolio.statistics import aggregates, readers, rollups
 
@@ -13,14 +13,17 @@ REGIONS = ["africa-middle-east", "asia-oceania", "americas", "europe"]
 PRIORITIES = ["cooperation", "irregular-migration", "migrants-rights", "regular-migration", "harmonization"]
 STATUSES = ["pipeline", "implementation", "closed"]
 CODES = [f"R-{i}" for i in range(5)]
+COUNTRIES = ["AL", "MK", "RS"]
+ACTIVITY_TYPES = ["policy-frameworks", "training-hrd"]
+RCPS = ["budapest-process", "puebla-process"]  # stated; AL, MK and RS also link to RCPs by their membership
 
 amount = st.decimals(min_value=0, max_value=10**9, places=2).map(str)
 year = st.integers(min_value=1999, max_value=2006)
 
 
-def _project(draw_code, region, priorities, status, start, length):
-    body = project_body(draw_code, region=region, status=status, countries=["AL"],
-                        priorities=[{"code": p} for p in priorities])
+def _project(draw_code, region, priorities, status, start, length, countries, activity_types, rcps):
+    body = project_body(draw_code, region=region, status=status, countries=countries, rcps=rcps,
+                        activity_types=activity_types, priorities=[{"code": p} for p in priorities])
     if start is not None:
         body["start_date"] = f"{start}-01-01"
         if length is not None:
@@ -30,14 +33,20 @@ def _project(draw_code, region, priorities, status, start, length):
 
 project_bodies = st.builds(_project, st.sampled_from(CODES), st.sampled_from(REGIONS),
                            st.lists(st.sampled_from(PRIORITIES), min_size=1, max_size=3, unique=True),
-                           st.sampled_from(STATUSES), st.none() | year, st.none() | st.integers(0, 3))
+                           st.sampled_from(STATUSES), st.none() | year, st.none() | st.integers(0, 3),
+                           st.lists(st.sampled_from(COUNTRIES), max_size=3, unique=True),
+                           st.lists(st.sampled_from(ACTIVITY_TYPES), max_size=2, unique=True),
+                           st.lists(st.sampled_from(RCPS), max_size=2, unique=True))
 
 operations = st.one_of(
     st.tuples(st.just("create"), project_bodies),
     st.tuples(st.just("patch"), st.sampled_from(CODES), st.fixed_dictionaries({}, optional={
         "region": st.sampled_from(REGIONS), "status": st.sampled_from(STATUSES),
         "priorities": st.lists(st.sampled_from(PRIORITIES), min_size=1, max_size=3, unique=True).map(
-            lambda ps: [{"code": p} for p in ps])})),
+            lambda ps: [{"code": p} for p in ps]),
+        "countries": st.lists(st.sampled_from(COUNTRIES), max_size=3, unique=True),
+        "activity_types": st.lists(st.sampled_from(ACTIVITY_TYPES), max_size=2, unique=True),
+        "rcps": st.lists(st.sampled_from(RCPS), max_size=2, unique=True)})),
     st.tuples(st.just("line"), st.sampled_from(CODES), year, amount),
     st.tuples(st.just("change-line"), st.sampled_from(CODES), amount),
     st.tuples(st.just("delete-line"), st.sampled_from(CODES)),
@@ -79,7 +88,7 @@ def _run(client, op):
         client.post("/api/v1/projects/bulk?mode=upsert", json={"items": op[1]})
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=example_count(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(operations, min_size=1, max_size=25), st.lists(st.sampled_from(FILTERS), min_size=2, max_size=3,
                                                               unique_by=str))
 def test_rollups_equal_raw_group_by_after_random_writes(app, client, ops, filters):
@@ -93,15 +102,18 @@ def test_rollups_equal_raw_group_by_after_random_writes(app, client, ops, filter
         assert figure_differences() == []
         for args in filters:
             assert readers.reader(args).__class__ is readers.RollupReader
-            for dimension in ("region", "priority", "year", "status", "organisation", "donor"):
+            for dimension in ("region", "priority", "year", "status", "organisation", "donor", "country"):
                 assert aggregates.aggregate(dimension, args) == aggregates.aggregate(dimension, args,
                                                                                      use_rollups=False), (
                     dimension, args)
             assert aggregates.region_priority(args) == aggregates.region_priority(args, use_rollups=False)
+            for rows, columns in (("country", "region"), ("year", "country"), ("status", "country")):
+                assert aggregates.crossed(rows, columns, args) == aggregates.crossed(rows, columns, args,
+                                                                                     use_rollups=False), (rows, args)
         for args in ({}, {"region": "europe"}, {"priority": "cooperation"}, {"status": "closed"},
                      {"synthetic": False, "region": "americas", "priority": "harmonization"}):
             # The project list's total, read from the rollups, is the count of the matching rows.
-            assert aggregates.project_count(args) == queries.count(args), args
+            assert aggregates.project_count(args) == matching_count(args), args
         db.session.remove()
 
 
@@ -109,6 +121,13 @@ def test_rollups_are_not_used_for_other_filters(app):
     with app.app_context():
         assert isinstance(readers.reader({"q": "x"}), readers.BaseReader)
         assert isinstance(readers.reader({"country": "AL", "region": "europe"}), readers.BaseReader)
+        dimensions = aggregates.DIMENSIONS
+        for served in (("country",), ("country", "region"), ("year", "country")):
+            assert readers.RollupReader.serves({}, tuple(dimensions[d] for d in served)), served
+        for crossed in (("country", "priority"), ("country", "donor"), ("activity-type", "country"), ("rcp",),
+                        ("activity-type",)):
+            assert not readers.RollupReader.serves({}, tuple(dimensions[d] for d in crossed)), crossed
+        assert not readers.RollupReader.serves({"funder": "IOM"}, (dimensions["country"],))
         assert isinstance(readers.reader({"region": "europe", "synthetic": None}), readers.RollupReader)
 
 

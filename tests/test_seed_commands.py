@@ -112,3 +112,4 @@ def test_a_seed_that_reorders_the_priorities_derives_every_figure_again(client, 
     assert in_app(rollups.differences) == []
     by_priority = {r["key"]: r["budget_usd"] for r in client.get("/api/v1/aggregates/priority").json["rows"]}
     assert (by_priority["cooperation"], by_priority["harmonization"]) == ("500.00", "500.01")
+

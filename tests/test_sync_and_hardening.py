@@ -1,4 +1,5 @@
 """Incremental sync, rate limits, body limits, content types and security headers."""
+import json
 import time
 from datetime import UTC, datetime
 
@@ -81,6 +82,30 @@ def test_non_json_body_is_415(client):
     assert response.content_type == "application/problem+json"
     response = client.patch("/api/v1/projects/P-1", data="<xml/>", content_type="application/xml")
     assert response.status_code == 415
+
+
+def test_a_body_declared_in_another_charset_than_utf8_is_415_naming_the_content_type(client, in_app):
+    """JSON is UTF-8 (RFC 8259), and so are the CSV uploads: a body declared latin-1 was decoded as UTF-8, "é" sent
+    as latin-1 bytes read as something else (or as mojibake when its bytes happened to be valid UTF-8)."""
+    body = json.dumps(project_body("P-1", title="Caf\u00c3\u00a9")).encode("latin-1")  # valid UTF-8 bytes too
+    for charset in ("latin-1", "ISO-8859-1", "utf-16", '"windows-1252"'):
+        response = client.post("/api/v1/projects", data=body, content_type=f"application/json; charset={charset}")
+        assert response.status_code == 415, (charset, response.json)
+        assert response.content_type == "application/problem+json"
+        assert response.json["errors"] == [{"location": "header", "pointer": "/Content-Type",
+                                            "message": response.json["errors"][0]["message"]}]
+        assert "UTF-8" in response.json["detail"]
+    assert client.get("/api/v1/projects/P-1").status_code == 404  # nothing was written
+    csv = "code,title,region,priorities\nP-2,Caf\u00e9,europe,cooperation\n".encode("latin-1")
+    response = client.post("/api/v1/projects/bulk?mode=create", data=csv, content_type="text/csv; charset=latin-1")
+    assert response.status_code == 415, response.json
+    assert response.json["errors"][0]["pointer"] == "/Content-Type"
+    # UTF-8, declared in any spelling of its name's case, or not declared, is read.
+    for number, content_type in enumerate(("application/json; charset=utf-8", "application/json; charset=UTF-8",
+                                           'application/json; charset="utf-8"', "application/json")):
+        created = client.post("/api/v1/projects", data=json.dumps(project_body(f"P-{10 + number}")),
+                              content_type=content_type)
+        assert created.status_code == 201, (content_type, created.json)
 
 
 def test_security_headers_on_every_response(client):

@@ -10,6 +10,7 @@ api = ProblemApi(spec_kwargs={"extra_plugins": [ContractPlugin()]})
 
 def init_app(app, limiter) -> None:
     from portfolio.api import (
+        admin,
         aggregates,
         budget_lines,
         bulk,
@@ -19,11 +20,15 @@ def init_app(app, limiter) -> None:
         finance,
         health,
         history,
+        iati,
         organisations,
         problems,
         projects,
         reference,
         request_checks,
+        session,
+        sessions,
+        spreadsheets,
         sync,
         transactions,
         unit_of_work,
@@ -43,14 +48,18 @@ def init_app(app, limiter) -> None:
     limiter.exempt(health.blp)
     contract.NOT_RATE_LIMITED.add(health.blp.name)
     limiter.exempt(docs.assets)
-    for blueprint in (bulk.blp, transactions.bulk_blp):
+    for blueprint in (bulk.blp, transactions.bulk_blp, spreadsheets.lines_blp, iati.blp):
         limiter.limit(lambda: app.config["RATELIMIT_BULK"])(blueprint)
+    session.register_limits(limiter)
     # bulk before projects: its static /projects/bulk must not be read as a project code.
-    for blueprint in (reference.blp, organisations.blp, bulk.blp, projects.blp, budget_lines.blp, transactions.blp,
-                      transactions.bulk_blp, finance.blp, history.blp, sync.blp, aggregates.blp, exports.blp,
-                      health.blp):
+    for blueprint in (reference.blp, organisations.blp, bulk.blp, spreadsheets.exports_blp, projects.blp,
+                      budget_lines.blp, transactions.blp, transactions.bulk_blp, finance.blp, history.blp, sync.blp,
+                      aggregates.blp, exports.blp,
+                      spreadsheets.lines_blp, session.blp, admin.tokens_blp, admin.users_blp, iati.blp, health.blp):
         api.register_blueprint(blueprint)
+    contract.add_links(api.spec)
     app.register_blueprint(docs.assets)
     problems.register(app)
+    sessions.register_csrf(app)  # before the request checks: a cross-site form post is a 403, not a 415
     request_checks.register(app)
     unit_of_work.register(app)

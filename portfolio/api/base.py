@@ -1,13 +1,16 @@
 """flask-smorest wiring: problem+json errors, pagination that also sends Link headers, bounded path
-parameters. The two pagination methods overridden here are the library's documented extension points
-("Override this to set pagination data another way"); the pinned version range in pyproject.toml and
-tests/test_contract.py guard them."""
+parameters, If-Match asked for once the resource is found. The two pagination methods overridden here are the
+library's documented extension points ("Override this to set pagination data another way"); the pinned version
+range in pyproject.toml and tests/test_contract.py guard them (and tests/test_record_edits.py the If-Match
+order)."""
 import http
 from urllib.parse import urlencode
 
 from flask import g, request
 from flask_smorest import Api, Blueprint
+from flask_smorest.exceptions import PreconditionRequired
 from flask_smorest.utils import prepare_response
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 from portfolio.api.contract import problem_response
@@ -67,8 +70,30 @@ class IdConverter(IntegerConverter):
         super().__init__(map, min=1, max=MAX_ID, **kwargs)
 
 
+class BodyOnceParser(FlaskParser):
+    """webargs reading the JSON body the request checks already parsed (api/request_checks.py json_body):
+    a 10 MB body is parsed once, not three times."""
+
+    def _raw_load_json(self, req):
+        from portfolio.api.request_checks import json_body
+
+        return json_body() if is_json_request(req) else super()._raw_load_json(req)
+
+
 class ApiBlueprint(Blueprint):
     """Blueprint whose paginated responses carry X-Total-Count and RFC 8288 Link headers too."""
+
+    ARGUMENTS_PARSER = BodyOnceParser()
+
+    def _check_precondition(self):
+        """flask-smorest asks for If-Match (428) before the view runs, so a change to something that does not
+        exist was answered 428 instead of 404. The view finds the resource first (404 naming it), then
+        check_etag below asks for If-Match (428) and compares it (412)."""
+
+    def check_etag(self, etag_data, etag_schema=None):
+        if request.method in self.METHODS_NEEDING_CHECK_ETAG and not request.if_match:
+            raise PreconditionRequired
+        return super().check_etag(etag_data, etag_schema)
 
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 25, "max_page_size": 200}
 

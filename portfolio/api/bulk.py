@@ -1,9 +1,9 @@
 """Bulk create/upsert of projects for integration scripts: JSON or CSV, all or nothing."""
 from flask.views import MethodView
 
-from portfolio.api import idempotency, uploads
+from portfolio.api import conflicts, idempotency, uploads
+from portfolio.api.auth import current_actor, protect, require
 from portfolio.api.base import ApiBlueprint
-from portfolio.auth import current_actor, protect, require
 from portfolio.errors import DomainError, Invalid
 from portfolio.schemas import bulk as bulk_schemas
 from portfolio.services import bulk
@@ -44,6 +44,9 @@ class Bulk(MethodView):
             loaded, errors = bulk_schemas.load_items(  # a code that is not a string: the schema says why
                 raw, lambda item: updating and isinstance(item.get("code"), str) and item["code"] in existing,
                 create, update)
-            return bulk.upsert(loaded, errors, existing, args["mode"], current_actor())
+            codes = {item["code"]: f"/items/{index}/code" for index, item in reversed(list(enumerate(loaded)))
+                     if item is not None}
+            with conflicts.project_codes(codes):
+                return bulk.upsert(loaded, errors, existing, args["mode"], current_actor())
         except DomainError as error:  # every row's errors, located in the file when it was a CSV
             raise uploads.located(error, lines) from error

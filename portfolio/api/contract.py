@@ -3,9 +3,11 @@ of the checks around it, and the headers those checks read and set. One apispec 
 documented extension point, given to flask-smorest as an extra plugin) completes each operation as
 flask-smorest registers it, from the same facts the server acts on:
 
-- auth.protect's permissions: 401 and 503 (the token is looked up in the database), 403 when some role
-  lacks the permission; unprotected operations say `security: []`;
-- idempotency.enable: the Idempotency-Key parameter on the POSTs, Idempotent-Replayed on their answers,
+- api/auth.py protect's permissions: 401 and 503 (the token or session is looked up in the database), 403 when
+  some role lacks the permission or on a write (a session's write without X-CSRF-Token, which every
+  protected write documents); unprotected operations say `security: []` unless they declare their own;
+- idempotency.enable: the Idempotency-Key parameter on the writes (POST, PATCH, PUT, DELETE) of the blueprints
+  that honour it, Idempotent-Replayed on their answers,
   400 (malformed key), 409 (same key still running), 422 (same key, other request);
 - api/request_checks.py: 414 everywhere, and under /api/ 422 (unknown query parameters), 406 (Accept),
   and with a body 400 (not JSON, nested too deep), 413, 415, 422;
@@ -25,6 +27,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from portfolio import auth
 from portfolio.api import idempotency
+from portfolio.api.auth import PROTECTED
 from portfolio.api.problems import PROBLEM_JSON
 from portfolio.schemas import enums
 from portfolio.schemas.aggregates import FiguresSchema
@@ -35,7 +38,6 @@ from portfolio.schemas.fields import SharedEnum
 SHARED_BASES = (FiguresSchema,)
 NOT_RATE_LIMITED: set[str] = set()  # blueprints exempt from the rate limits (api/__init__.py)
 WRITES = ("post", "put", "patch", "delete")
-BODY_METHODS = ("post", "put", "patch")
 
 HEADERS = {
     "X_REQUEST_ID": {"description": "The request's id, as written in the server's logs: the caller's own "
@@ -55,9 +57,17 @@ PARAMETERS = {
         "description": "1-255 visible ASCII characters (inner spaces allowed) chosen by the client, e.g. a UUID. "
                        "A retry with the same key and the same request gets the first answer again (header "
                        "Idempotent-Replayed: true) instead of doing it twice; the same key with another request is "
-                       "refused (422); while the first is still running, 409. Keys belong to the token and are kept "
-                       "24 hours.",
+                       "refused (422); while the first is still running, 409. On PATCH, PUT and DELETE the key is "
+                       "looked at before If-Match: a retry of a change that succeeded gets its answer again, not 412 "
+                       "(or 404 after a deletion); If-Match is not compared. Only final answers are kept: after 409, "
+                       "412, 428, 429 or a 5xx the retry runs again. Keys belong to the token and are kept 24 hours.",
         "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": idempotency.KEY_PATTERN}},
+    "X_CSRF_TOKEN": {
+        "in": "header", "name": "X-CSRF-Token", "required": False,
+        "description": "With a session cookie (a person signed in with POST /api/v1/session), every write must "
+                       "send the csrf_token of that answer (or of GET /api/v1/session): without it the write is "
+                       "refused 403. Not needed with a bearer token.",
+        "schema": {"type": "string"}},
     "X_REQUEST_ID": {
         "in": "header", "name": "X-Request-ID", "required": False,
         "description": "Your id for this request, kept in the logs and returned when it is 1-128 of [A-Za-z0-9._-] "
@@ -67,8 +77,9 @@ PARAMETERS = {
 # Status -> (description, extra headers) of the problem responses (#/components/responses/<status name>).
 PROBLEMS = {
     400: ("The request cannot be read: the body is not JSON, is nested too deep, or a header is malformed", ()),
-    401: ("No valid bearer token: none was sent, or it is unknown or revoked", ("WWW-Authenticate",)),
-    403: ("The token's role may not do this", ()),
+    401: ("No valid bearer token or session: none was sent, or it is unknown, revoked or ended",
+          ("WWW-Authenticate",)),
+    403: ("The caller's role may not do this, or a write made with a session cookie lacks its X-CSRF-Token", ()),
     404: ("Not found", ()),
     406: ("The Accept header allows none of the media types this operation answers", ()),
     409: ("Conflict: the resource already exists, a change made at the same time won, or a request with the same "
@@ -76,7 +87,8 @@ PROBLEMS = {
     412: ("If-Match does not match the current ETag: read again, re-apply the change, retry", ()),
     413: ("The body is larger than the server accepts (16 MiB)", ()),
     414: ("The URL is longer than 8 KiB", ()),
-    415: ("The body's media type is not one this operation accepts", ()),
+    415: ("The body's media type is not one this operation accepts, or it declares a charset other than UTF-8 "
+          "(JSON and CSV are UTF-8)", ()),
     422: ("Invalid: every error is listed in `errors`, each with its JSON pointer", ()),
     428: ("This change must be conditional: send If-Match with the ETag you read", ()),
     429: ("Too many requests for this token: wait Retry-After seconds", ("Retry-After",)),
@@ -120,8 +132,8 @@ def expected_statuses(method: str, path: str, operation: dict, *, permission: st
             statuses.add(406)
     if permission is not None:
         statuses |= {401, 503}
-        if any(permission not in granted for granted in auth.PERMISSIONS.values()):
-            statuses.add(403)
+        if any(permission not in granted for granted in auth.PERMISSIONS.values()) or method in WRITES:
+            statuses.add(403)  # a role without the permission; a session's write without its CSRF token
     if rate_limited:
         statuses.add(429)
     if path_parameters:
@@ -175,12 +187,12 @@ class ContractPlugin(BasePlugin):
         if rule is None or operations is None:
             return
         blueprint = rule.endpoint.rsplit(".", 1)[0]
-        permissions = auth.PROTECTED.get(blueprint, {})
+        permissions = PROTECTED.get(blueprint, {})
         for method, operation in operations.items():
             self._complete(path, method, operation, rule, blueprint, permissions.get(method.upper()))
 
     def _complete(self, path, method, operation, rule, blueprint, permission) -> None:
-        idempotent = method == "post" and blueprint in idempotency.ENABLED
+        idempotent = method.upper() in idempotency.METHODS and blueprint in idempotency.ENABLED
         responses = operation.setdefault("responses", {})
         path_parameters = [name for name in rule.arguments if not _is_enum_path_parameter(rule, name)]
         parameters = operation.setdefault("parameters", [])
@@ -188,7 +200,9 @@ class ContractPlugin(BasePlugin):
             parameters.append("IDEMPOTENCY_KEY")
         parameters.append("X_REQUEST_ID")
         if permission is None:
-            operation["security"] = []
+            operation.setdefault("security", [])
+        if method in WRITES and (permission is not None or operation["security"]):
+            parameters.append("X_CSRF_TOKEN")
         for code, response in responses.items():
             if not isinstance(response, dict) or "$ref" in response:
                 continue
@@ -228,3 +242,67 @@ def any_converter_schema(converter) -> dict:
     values = [re.sub(r"\\(.)", r"\1", value) for value in converter.regex[3:-1].split("|")]
     name = enums.named(values)
     return {"$ref": f"#/components/schemas/{name}"} if name else {"type": "string", "enum": values}
+
+
+# OpenAPI links (3.0 §4.7.20): how a client, or Schemathesis's stateful phase, goes from what one answer names to
+# the operations on it. A 201 leads to every operation under the created resource's URL whose path parameters it
+# fills (its own identifier from the body, its parents' from the request's path), with its ETag as the If-Match
+# of an update or a deletion of the resource itself; a read or an update of a versioned resource (one with an
+# ETag) leads to the other operations on it, with the answer's ETag. The body field that identifies a resource,
+# by path parameter:
+IDENTIFIERS = {"code": "code", "line_id": "id", "transaction_id": "id", "username": "username", "name": "name"}
+CONDITIONAL = ("patch", "put", "delete")
+
+
+def _response(operation: dict, status: int) -> dict | None:
+    found = operation.get("responses", {}).get(status, operation.get("responses", {}).get(str(status)))
+    return found if isinstance(found, dict) and "$ref" not in found else None
+
+
+def _takes_if_match(operation: dict) -> bool:
+    return any((p == "IF_MATCH") or (isinstance(p, dict) and (p.get("$ref", "").endswith("/IF_MATCH")
+                                                                or p.get("name") == "If-Match"))
+               for p in operation.get("parameters", []))
+
+
+def add_links(spec) -> None:
+    """Complete the registered operations with their links (called once every blueprint is registered)."""
+    paths = spec._paths  # apispec's registered paths, before to_dict() copies them
+    operations = [(path, method, operation) for path, item in paths.items() for method, operation in item.items()
+                  if method in ("get", *WRITES) and isinstance(operation, dict) and operation.get("operationId")]
+    for path, method, operation in operations:
+        if method == "post":
+            status, source = 201, _response(operation, 201)
+        elif re.search(r"\{\w+\}$", path) and method in ("get", "patch", "put"):
+            status, source = 200, _response(operation, 200)
+        else:
+            continue
+        if source is None:
+            continue
+        own = re.findall(r"\{(\w+)\}", path)
+        etag = "ETag" in source.get("headers", {})
+        if status == 200 and not etag:
+            continue  # accounts and tokens: no version to carry, and nothing a 201 does not already lead to
+        links = {}
+        for target_path, target_method, target in operations:
+            if status == 201:
+                created = re.match(re.escape(path) + r"/\{(\w+)\}(/.*)?$", target_path)
+                if created is None or created[1] not in IDENTIFIERS:
+                    continue
+                identifier = created[1]
+                needed = set(re.findall(r"\{(\w+)\}", target_path))
+                if not needed <= set(own) | {identifier}:
+                    continue
+                parameters = {f"path.{name}": f"$request.path.{name}" for name in own}
+                parameters[f"path.{identifier}"] = f"$response.body#/{IDENTIFIERS[identifier]}"
+                itself = created[2] is None
+            else:
+                if target_path != path or target_method == method:
+                    continue
+                parameters = {f"path.{name}": f"$request.path.{name}" for name in own}
+                itself = True
+            if itself and etag and target_method in CONDITIONAL and _takes_if_match(target):
+                parameters["header.If-Match"] = "$response.header.ETag"
+            links[target["operationId"]] = {"operationId": target["operationId"], "parameters": parameters}
+        if links:
+            source["links"] = dict(sorted(links.items()))

@@ -2,8 +2,8 @@
 from flask import Response, stream_with_context
 from flask.views import MethodView
 
+from portfolio.api.auth import protect
 from portfolio.api.base import ApiBlueprint
-from portfolio.auth import protect
 from portfolio.schemas.filters import BudgetFilterSchema, ProjectFilterSchema
 from portfolio.services import exports
 from portfolio.statistics import renderers

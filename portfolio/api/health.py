@@ -1,5 +1,4 @@
 from flask.views import MethodView
-from marshmallow import Schema, fields
 from sqlalchemy import text
 
 from portfolio.api.base import ApiBlueprint
@@ -7,13 +6,10 @@ from portfolio.api.problems import ProblemError
 from portfolio.extensions import db
 from portfolio.observability import metrics_response
 from portfolio.replicas import refresh_gauges
-from portfolio.services.maintenance import derived_state
+from portfolio.schemas.health import HealthSchema
+from portfolio.statistics.freshness import derived_state
 
 blp = ApiBlueprint("health", __name__, description="Liveness and readiness probes")
-
-
-class HealthSchema(Schema):
-    status = fields.String()
 
 
 @blp.route("/healthz")

@@ -1,8 +1,8 @@
 """Audit history of a project."""
 from flask.views import MethodView
 
+from portfolio.api.auth import protect
 from portfolio.api.base import ApiBlueprint
-from portfolio.auth import protect
 from portfolio.schemas.history import AuditEventSchema
 from portfolio.services.history import project_history
 

@@ -4,8 +4,8 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from portfolio.api import idempotency
+from portfolio.api.auth import current_actor, protect
 from portfolio.api.base import ApiBlueprint
-from portfolio.auth import current_actor, protect
 from portfolio.extensions import db
 from portfolio.models import Organisation
 from portfolio.schemas.history import AuditEventSchema

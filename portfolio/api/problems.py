@@ -3,7 +3,7 @@ place where domain errors (portfolio.errors) and library errors meet HTTP status
 import http
 import logging
 
-from flask import Flask, Response, has_request_context, json, request
+from flask import Flask, Response, current_app, has_request_context, json, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -12,10 +12,11 @@ from portfolio import errors
 from portfolio.extensions import db
 
 PROBLEM_JSON = "application/problem+json"
+AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="tcm-portfolio"'}  # with every 401 for a missing/bad caller
 log = logging.getLogger(__name__)
 
-STATUS_OF = {errors.NotFound: 404, errors.Conflict: 409, errors.PreconditionFailed: 412, errors.Invalid: 422,
-             errors.Unavailable: 503}
+STATUS_OF = {errors.Unauthorized: 401, errors.Forbidden: 403, errors.NotFound: 404, errors.Conflict: 409,
+             errors.PreconditionFailed: 412, errors.Invalid: 422, errors.Unavailable: 503}
 TYPE_BY_STATUS = {
     400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
     406: "not-acceptable", 409: "conflict", 412: "precondition-failed", 413: "payload-too-large",
@@ -29,18 +30,26 @@ DETAIL_BY_STATUS = {
 }
 
 
+# Blueprints whose URLs carry a code (a dimension, a file type) register here what a 404 under their prefix
+# means: a function of the path returning (detail, errors), or None for the generic answer.
+NOT_FOUND_EXPLAINERS: dict[str, object] = {}
+
+
 class ProblemError(Exception):
     """An HTTP-level refusal raised by the HTTP layer itself (authentication, media types, limits)."""
 
-    def __init__(self, status: int, detail: str, *, type_: str | None = None, errors=None, headers=None):
+    def __init__(self, status: int, detail: str, *, type_: str | None = None, errors=None, headers=None,
+                 error_count: int | None = None):
         super().__init__(detail)
         self.status, self.detail, self.type = status, detail, type_
         self.errors = errors or []
+        self.error_count = error_count
         self.headers = headers or {}
 
 
 def problem_response(status: int, detail: str | None = None, *, type_: str | None = None,
-                     errors_: list | None = None, headers: dict | None = None) -> Response:
+                     errors_: list | None = None, headers: dict | None = None,
+                     error_count: int | None = None) -> Response:
     type_ = type_ or TYPE_BY_STATUS.get(status)
     body = {"type": f"/problems/{type_}" if type_ and type_ != "about:blank" else "about:blank",
             "title": http.HTTPStatus(status).phrase, "status": status}
@@ -48,8 +57,9 @@ def problem_response(status: int, detail: str | None = None, *, type_: str | Non
         body["detail"] = detail
     if has_request_context():
         body["instance"] = request.path
-    if errors_:
-        body["errors"] = errors_
+    if errors_:  # the first MAX_ERRORS, and how many there are
+        body["errors"] = errors_[:errors.MAX_ERRORS]
+        body["error_count"] = error_count or len(errors_)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -73,8 +83,21 @@ def http_exception_to_problem(error: HTTPException) -> Response:
     elif isinstance(data.get("errors"), list):
         found = data["errors"]
     detail = data.get("message") or DETAIL_BY_STATUS.get(error.code) or error.description
+    if error.code == 413 and has_request_context():
+        # Werkzeug's words ("The data value transmitted exceeds the capacity limit") name no limit.
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        if limit:
+            size = f"{limit / 1024 / 1024:g} MiB" if limit >= 1024 * 1024 else f"{limit / 1024:g} KiB"
+            detail = (f"The body is larger than {size} ({limit:,} bytes), the most a request may carry; nothing "
+                      "was read or written. Split a bulk upload into several (each at most 5,000 rows).")
+    if error.code == 404 and not found and has_request_context():
+        for prefix, explain in NOT_FOUND_EXPLAINERS.items():
+            explained = explain(request.path) if request.path.startswith(prefix) else None
+            if explained:
+                detail, found = explained
+                break
     if found and error.code == 422:
-        detail = "The request has invalid fields: " + ", ".join(dict.fromkeys(e["pointer"] for e in found))
+        detail = errors.invalid_fields_detail(found)
     headers = dict(data.get("headers") or {})
     if error.code == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
@@ -85,8 +108,11 @@ def database_problem(error) -> Response:
     """A failure the database reported, as the client should read it; nothing was written."""
     if isinstance(error, IntegrityError):
         log.warning("integrity error: %s", error.orig.__class__.__name__)
+        # PostgreSQL says which value was taken ("Key (project_id, reference)=(5, K4) already exists.")
+        said = getattr(getattr(error.orig, "diag", None), "message_detail", None)
         return problem_response(409, "The change conflicts with a change made at the same time (or with existing "
-                                     "data); read it again and retry.", type_="conflict")
+                                     "data); read it again and retry." + (f" {said}" if said else ""),
+                                type_="conflict")
     if isinstance(error, DataError):
         # A value the database cannot hold (a sum beyond 64 bits): refused as a whole.
         log.warning("data error: %s", error.orig.__class__.__name__)
@@ -102,21 +128,20 @@ def register(app: Flask) -> None:
     def _domain(error: errors.DomainError):
         db.session.rollback()
         status = next(s for kind, s in STATUS_OF.items() if isinstance(error, kind))
-        headers = {"Retry-After": "5"} if status == 503 else None
+        headers = {"Retry-After": "5"} if status == 503 else AUTHENTICATE if status == 401 else None
         return problem_response(status, error.detail, type_=error.type, errors_=error.errors, headers=headers)
 
     @app.errorhandler(ProblemError)
     def _problem(error: ProblemError):
         db.session.rollback()
         return problem_response(error.status, error.detail, type_=error.type, errors_=error.errors,
-                                headers=error.headers)
+                                headers=error.headers, error_count=error.error_count)
 
     @app.errorhandler(ValidationError)
     def _validation(error: ValidationError):
         db.session.rollback()
         found = errors.sort_errors(errors.flatten_messages(error.messages, "json"))
-        return problem_response(422, "The request has invalid fields: " + ", ".join(
-            dict.fromkeys(e["pointer"] for e in found)), errors_=found)
+        return problem_response(422, errors.invalid_fields_detail(found), errors_=found)
 
     @app.errorhandler(IntegrityError)
     @app.errorhandler(DataError)

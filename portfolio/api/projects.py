@@ -3,16 +3,16 @@ from flask import g, url_for
 from flask.views import MethodView
 
 from portfolio import etags
-from portfolio.api import idempotency
+from portfolio.api import conflicts, idempotency
+from portfolio.api.auth import current_actor, protect
 from portfolio.api.base import ApiBlueprint
-from portfolio.auth import current_actor, protect
 from portfolio.schemas.filters import ProjectQuerySchema
 from portfolio.schemas.projects import ProjectCreateSchema, ProjectPatchSchema, ProjectSchema, ProjectWriteSchema
 from portfolio.services import projects, queries
 from portfolio.services import state as states
 from portfolio.services.project_view import present
-from portfolio.services.vocabulary import current
 from portfolio.statistics.aggregates import project_count
+from portfolio.vocabulary import current
 
 blp = ApiBlueprint("projects", __name__, url_prefix="/api/v1", description="TCM projects")
 protect(blp, {"GET": "read", "POST": "create", "PATCH": "edit", "PUT": "edit", "DELETE": "delete"})
@@ -50,7 +50,8 @@ class Projects(MethodView):
     @blp.alt_response(409, description="A project with this code already exists")
     def post(self, data):
         """Create a project. Omitted priority shares are split equally."""
-        project = projects.create(data, current_actor())
+        with conflicts.project_codes({data["code"]: "/code"}):
+            project = projects.create(data, current_actor())
         blp.set_etag(etags.data(project.code, project.row["version"]))
         return present(project, current()), {"Location": url_for("projects.ProjectDetail", code=project.code)}
 

@@ -1,34 +1,45 @@
 """Reference data: regions, priorities, activity types, countries, RCPs, exchange rates."""
+from flask import request
 from flask.views import MethodView
-from marshmallow import Schema, fields
 from sqlalchemy import select
 
+from portfolio.api.auth import protect
 from portfolio.api.base import ApiBlueprint
-from portfolio.auth import protect
+from portfolio.errors import Invalid, field_error
 from portfolio.extensions import db
 from portfolio.models import ExchangeRate
-from portfolio.schemas.fields import DecimalString
 from portfolio.schemas.reference import (
     ActivityTypeSchema,
     CountryQuerySchema,
     CountrySchema,
+    ExchangeRateSchema,
     PrioritySchema,
+    RatesLoadedSchema,
     RcpQuerySchema,
     RcpSchema,
     RegionSchema,
 )
-from portfolio.services import reference
+from portfolio.services import exchange_rates, reference
 
 blp = ApiBlueprint("reference", __name__, url_prefix="/api/v1", description="Reference vocabularies and RCPs")
-protect(blp, {"GET": "read"})
+# Loading rates is an administrator's task, as `flask rates load` on the server is: a rate prices amounts.
+protect(blp, {"GET": "read", "POST": "admin"})
 
 
-class ExchangeRateSchema(Schema):
-    id = fields.Integer()
-    currency = fields.String()
-    date = fields.Date(metadata={"description": "In force from this date (for FX_MAX_AGE_DAYS days at most)"})
-    usd_per_unit = DecimalString(10)
-    source = fields.String()
+RATES_EXAMPLE = "currency,date,usd_per_unit,source\nEUR,2004-01-01,1.2597,ECB euro reference rate\n"
+RATES_BODY = {"required": True, "content": {
+    "application/json": {"schema": {"type": "object", "required": ["items"], "additionalProperties": False,
+                                     "properties": {"items": {
+        "type": "array", "minItems": 1, "maxItems": exchange_rates.MAX_ITEMS,
+        "items": {"type": "object", "required": list(exchange_rates.CSV_COLUMNS),
+                                                   "additionalProperties": False, "properties": {
+            "currency": {"type": "string", "example": "EUR"}, "date": {"type": "string", "format": "date"},
+            "usd_per_unit": {"type": "string", "format": "decimal", "example": "1.2597"},
+            "source": {"type": "string", "maxLength": 300}}}}}}},
+    "text/csv": {"schema": {"type": "string", "format": "binary", "description": "A UTF-8 CSV whose header is "
+                            "exactly currency,date,usd_per_unit,source"}, "example": RATES_EXAMPLE},
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "The rates CSV"}}}}}}
 
 
 @blp.route("/regions")
@@ -101,3 +112,21 @@ class ExchangeRates(MethodView):
         pagination_parameters.item_count = len(rows)
         first = pagination_parameters.first_item
         return rows[first:first + pagination_parameters.page_size]
+
+    @blp.doc(operationId="bulkUpsertExchangeRates", requestBody=RATES_BODY)
+    @blp.response(200, RatesLoadedSchema)
+    def post(self):
+        """Load rates, as `flask rates load` does: a CSV (currency,date,usd_per_unit,source; as the body or
+        the form field `file`) or JSON items with the same fields. New rates are added, changed ones updated
+        (by currency and date), all or nothing; a rate that already priced an amount is never changed. Every
+        invalid row is named (CSV: `row`, the header being line 1). Administrators only."""
+        if request.mimetype == "application/json":
+            return exchange_rates.load(*exchange_rates.parse_items(request.get_json(silent=True)))
+        if request.mimetype == "multipart/form-data":
+            upload = request.files.get("file")
+            if upload is None:
+                raise Invalid([field_error("/file", "Upload the CSV as the form field `file`.", "files")])
+            data = upload.read()
+        else:
+            data = request.get_data()
+        return exchange_rates.load_csv(data)

@@ -1,8 +1,8 @@
 """Incremental sync: with `updated_since` on the project list, a script mirrors the portfolio."""
 from flask.views import MethodView
 
+from portfolio.api.auth import protect
 from portfolio.api.base import ApiBlueprint
-from portfolio.auth import protect
 from portfolio.schemas.bulk import DeletedProjectSchema, DeletedQuerySchema
 from portfolio.services.history import deleted_projects
 

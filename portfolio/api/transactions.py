@@ -1,12 +1,11 @@
-"""Transactions of a project, and their bulk import."""
-from flask import url_for
+"""Transactions of a project (their behaviour, shared with budget lines, in api/records.py), and their bulk
+import. A docstring's first line is the operation's OpenAPI summary, so a long one stays one line."""
 from flask.views import MethodView
+from flask_smorest import Page
 
-from portfolio.api import idempotency, uploads
+from portfolio.api import idempotency, records, uploads
+from portfolio.api.auth import protect
 from portfolio.api.base import ApiBlueprint
-from portfolio.api.records import record_routes
-from portfolio.auth import current_actor, protect
-from portfolio.errors import DomainError, Invalid
 from portfolio.schemas import bulk as bulk_schemas
 from portfolio.schemas.transactions import TransactionPatchSchema, TransactionSchema, TransactionWriteSchema
 from portfolio.services import transaction_import
@@ -17,8 +16,49 @@ blp = ApiBlueprint("transactions", __name__, url_prefix="/api/v1",
 protect(blp, {"GET": "read", "POST": "create", "PATCH": "edit", "DELETE": "delete"})
 idempotency.enable(blp)
 
-record_routes(blp, TRANSACTIONS, "transactions", "transaction_id", TransactionWriteSchema, TransactionPatchSchema,
-              TransactionSchema, MethodView, url_for)
+
+@blp.route("/projects/<project_code:code>/transactions")
+class Transactions(MethodView):
+    @blp.doc(operationId="listTransactions")
+    @blp.response(200, TransactionSchema(many=True))
+    @blp.paginate(Page)
+    def get(self, code):
+        """The project's transactions, in order, paginated."""
+        return records.listed(TRANSACTIONS, code)
+
+    @blp.doc(operationId="createTransaction")
+    @blp.etag
+    @blp.arguments(TransactionWriteSchema)
+    @blp.response(201, TransactionSchema)
+    def post(self, data, code):
+        """Add a transaction. A non-USD amount takes the rate in force on its value date from /api/v1/exchange-rates unless fx_rate is given."""  # noqa: E501
+        return records.create(blp, TRANSACTIONS, data, code, "transactions.TransactionDetail", "transaction_id")
+
+
+@blp.route("/projects/<project_code:code>/transactions/<id:transaction_id>")
+class TransactionDetail(MethodView):
+    @blp.doc(operationId="getTransaction")
+    @blp.etag
+    @blp.response(200, TransactionSchema)
+    def get(self, code, transaction_id):
+        """One transaction, and its ETag."""
+        return records.read(blp, TRANSACTIONS, code, transaction_id)
+
+    @blp.doc(operationId="updateTransaction")
+    @blp.etag
+    @blp.arguments(TransactionPatchSchema)
+    @blp.response(200, TransactionSchema)
+    def patch(self, data, code, transaction_id):
+        """Change a transaction. Requires If-Match with its current ETag; a change that changes nothing writes nothing."""  # noqa: E501
+        return records.change(blp, TRANSACTIONS, data, code, transaction_id)
+
+    @blp.doc(operationId="deleteTransaction")
+    @blp.etag
+    @blp.response(204)
+    def delete(self, code, transaction_id):
+        """Delete a transaction. Requires If-Match with its current ETag."""
+        records.remove(blp, TRANSACTIONS, code, transaction_id)
+
 
 bulk_blp = ApiBlueprint("transactions_bulk", __name__, url_prefix="/api/v1",
                         description="Bulk import of transactions")
@@ -37,14 +77,5 @@ class TransactionsBulk(MethodView):
         """Create or update (by project and reference) up to 5,000 transactions in one transaction. If any
         row is invalid nothing is written, and every error names its row (/items/17/amount; for CSV also
         the file's line and the column). A row equal to the stored transaction writes nothing."""
-        raw, lines = uploads.items(bulk_schemas.TRANSACTION_CSV)
-        try:
-            shape = bulk_schemas.check_items(raw)
-            if shape:
-                raise Invalid(shape)
-            projects = transaction_import.lock_projects(raw)
-            create, update = bulk_schemas.TRANSACTION_SCHEMAS
-            loaded, errors = bulk_schemas.load_items(raw, transaction_import.is_update(projects), create, update)
-            return transaction_import.upsert(loaded, errors, projects, current_actor())
-        except DomainError as error:  # every row's errors, located in the file when it was a CSV
-            raise uploads.located(error, lines) from error
+        return uploads.import_records(bulk_schemas.TRANSACTION_CSV, bulk_schemas.TRANSACTION_SCHEMAS,
+                                      transaction_import)

@@ -3,7 +3,9 @@ set-wise statements (services/state.py), so one project and 5,000 take the same 
 from portfolio.models.audit import AuditEvent
 from portfolio.models.base import Base
 from portfolio.models.figures import (
+    FIGURE_TABLES,
     ProjectCountryFigure,
+    ProjectCrossFigure,
     ProjectFigure,
     ProjectOrganisationFigure,
     ProjectPriorityFigure,
@@ -11,7 +13,10 @@ from portfolio.models.figures import (
 from portfolio.models.finance import BUDGET_TYPES, BudgetLine, ExchangeRate, Transaction
 from portfolio.models.maintenance import DERIVED, MaintenanceFlag
 from portfolio.models.organisation import ORGANISATION_ROLES, ORGANISATION_TYPES, Organisation, ProjectOrganisation
+from portfolio.models.people import User, UserSession
 from portfolio.models.project import (
+    ACTIVITY_SCOPES,
+    DAC_SECTORS,
     PROJECT_STATUSES,
     Project,
     ProjectActivityType,
@@ -29,14 +34,22 @@ from portfolio.models.reference import (
     RcpMember,
     Region,
 )
-from portfolio.models.rollup import RollupOrganisation, RollupPriority, RollupProject
+from portfolio.models.rollup import (
+    RollupCountry,
+    RollupOrganisation,
+    RollupPriority,
+    RollupPriorityFunder,
+    RollupProject,
+)
 from portfolio.models.security import ROLES, ApiToken, IdempotencyKey
 
 __all__ = [
-    "AuditEvent", "Base", "ProjectCountryFigure", "ProjectFigure", "ProjectOrganisationFigure", "ProjectPriorityFigure",
-    "BUDGET_TYPES", "BudgetLine", "ExchangeRate", "Transaction", "ORGANISATION_ROLES", "ORGANISATION_TYPES",
-    "Organisation", "ProjectOrganisation", "PROJECT_STATUSES", "Project", "ProjectActivityType", "ProjectCountry",
-    "ProjectPriority", "ProjectRcp", "MEMBER_ROLES", "ActivityType", "Country", "PortfolioBaseline", "Priority", "Rcp",
-    "RcpMember", "Region", "RollupOrganisation", "RollupPriority", "RollupProject", "ROLES", "ApiToken",
-    "IdempotencyKey", "DERIVED", "MaintenanceFlag",
+    "AuditEvent", "Base", "ProjectCountryFigure", "ProjectCrossFigure", "ProjectFigure", "ProjectOrganisationFigure",
+    "ProjectPriorityFigure", "BUDGET_TYPES", "BudgetLine", "ExchangeRate", "Transaction", "ORGANISATION_ROLES",
+    "ORGANISATION_TYPES", "Organisation", "ProjectOrganisation", "PROJECT_STATUSES", "Project", "ProjectActivityType",
+    "ProjectCountry", "ProjectPriority", "ProjectRcp", "MEMBER_ROLES", "ActivityType", "Country", "PortfolioBaseline",
+    "Priority", "Rcp", "RcpMember", "Region", "RollupCountry",
+    "RollupOrganisation", "RollupPriority", "RollupPriorityFunder",
+    "RollupProject", "ROLES", "ApiToken", "IdempotencyKey", "DERIVED", "MaintenanceFlag", "User", "UserSession",
+    "ACTIVITY_SCOPES", "DAC_SECTORS", "FIGURE_TABLES",
 ]

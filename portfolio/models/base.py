@@ -4,7 +4,7 @@ from sqlalchemy import BigInteger, DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from portfolio.measures import AMOUNT_COLUMNS, COUNT_COLUMNS
+from portfolio.figure_columns import AMOUNT_COLUMNS, COUNT_COLUMNS
 
 # Stable constraint names, so Alembic autogenerate and downgrades agree on both engines.
 NAMING_CONVENTION = {

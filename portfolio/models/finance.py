@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portfolio.measures import BUDGET_STATUSES, TRANSACTION_TYPES
+from portfolio.figure_columns import BUDGET_STATUSES, TRANSACTION_TYPES
 from portfolio.models.base import Base, UtcDateTime, utcnow
 from portfolio.money import ScaledDecimal
 

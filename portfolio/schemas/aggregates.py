@@ -14,12 +14,14 @@ def _figures() -> dict:
         out[f"unknown_{m.key}_count"] = fields.Integer(metadata={
             "description": f"Projects in the row whose {m.label.lower()} is unknown"})
     out["remaining_usd"] = Money(signed=True, allow_none=True, metadata={
-        "description": "budget_usd - expenditure_usd; null when either is null"})
+        "description": "Current budget minus expenditure of the projects whose budget and spending are both known "
+                       "(each counted in unknown_remaining_count otherwise): it adds up over rows like every measure; "
+                       "null when no project of the row has both"})
     out["unknown_remaining_count"] = fields.Integer(metadata={
-        "description": "Projects whose budget or actuals are unknown"})
+        "description": "Projects whose budget or spending is unknown (no budget line, or no transaction)"})
     out["spent_percent"] = DecimalString(2, digits=21, allow_none=True, metadata={
-        "description": "expenditure_usd / budget_usd x 100, rounded half-up; null when either is null or the "
-                       "budget is zero"})
+        "description": "Expenditure / current budget x 100 over the same projects as remaining_usd, rounded "
+                       "half-up; null when remaining_usd is null or that budget is zero"})
     return out
 
 
@@ -35,8 +37,15 @@ class AggregateRowSchema(FiguresSchema):
                        "so the rows sum to exactly 100.00"})
 
 
+BASIS = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+    "description": "The rule each measure follows in this answer (years, and the attribution of every split): "
+                   "budget, original_budget, incoming_commitment, incoming_funds, outgoing_commitment, disbursement, "
+                   "expenditure, remaining"})
+
+
 class AggregateSchema(Schema):
     dimension = fields.String()
+    basis = BASIS
     additive = fields.Boolean(metadata={"description": "True when every measure's rows sum exactly to the total"})
     counts_additive = fields.Boolean(metadata={"description": "True when each project is counted in one row only"})
     organisation_role = shared_enum("OrganisationRole", metadata={"description": "For organisation rows: the role"})
@@ -63,11 +72,49 @@ class CrossTabColumnSchema(FiguresSchema):
 
 class CrossTabSchema(Schema):
     dimension = fields.String()
+    basis = BASIS
     additive = fields.Boolean()
     note = fields.String()
     filters = fields.Dict()
     rows = fields.List(fields.Nested(CrossTabRowSchema))
     columns = fields.List(fields.Nested(CrossTabColumnSchema))
+    total = fields.Nested(FiguresSchema)
+
+
+class CrossedCellSchema(FiguresSchema):
+    key = fields.Raw(allow_none=True, metadata={"description": "The column's code (null: its \"none\" column)"})
+
+
+class CrossedRowSchema(FiguresSchema):
+    key = fields.Raw(allow_none=True, metadata={"description": "The row's code (null: its \"none\" row)"})
+    label = fields.String()
+    cells = fields.List(fields.Nested(CrossedCellSchema), metadata={
+        "description": "One cell per column, in the order of `columns`"})
+
+
+class CrossedColumnSchema(FiguresSchema):
+    key = fields.Raw(allow_none=True)
+    label = fields.String()
+
+
+class CrossedSchema(Schema):
+    dimension = fields.String(metadata={"description": "rows/columns, e.g. donor/region"})
+    rows_dimension = fields.String()
+    columns_dimension = fields.String()
+    rows_organisation_role = shared_enum("OrganisationRole", metadata={"description": "For organisation rows"})
+    columns_organisation_role = shared_enum("OrganisationRole", metadata={
+        "description": "For organisation columns"})
+    rows_additive = fields.Boolean(metadata={
+        "description": "True when each row's cells add up to the row (its margin) for every measure"})
+    columns_additive = fields.Boolean(metadata={
+        "description": "True when each column's cells add up to the column (its margin) for every measure"})
+    note = fields.String()
+    basis = BASIS
+    filters = fields.Dict(metadata={"description": "The filters the figures answer"})
+    rows = fields.List(fields.Nested(CrossedRowSchema), metadata={
+        "description": "Row margins (each the one-dimensional aggregate of the rows' dimension) with their cells"})
+    columns = fields.List(fields.Nested(CrossedColumnSchema), metadata={
+        "description": "Column margins (each the one-dimensional aggregate of the columns' dimension)"})
     total = fields.Nested(FiguresSchema)
 
 
@@ -108,4 +155,6 @@ class PortfolioSummarySchema(Schema):
     itemized = fields.Nested(ItemizedSchema)
     coverage = fields.Nested(CoverageSchema)
     by_region = fields.List(fields.Nested(SummaryRegionSchema))
+    basis = BASIS
+    filters = fields.Dict(metadata={"description": "The filters the figures answer"})
     note = fields.String()

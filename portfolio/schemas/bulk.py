@@ -1,11 +1,14 @@
-"""Bulk uploads (projects, transactions): the query, the body, the CSV layouts, and the loading of every
+"""Bulk uploads (projects, budget lines, transactions): the query, the body, the CSV layouts, and the loading of every
 item with the schema that fits it (a new project needs every required field; a row updating an
 existing one carries only what it changes)."""
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 from portfolio.errors import field_error, flatten_messages
+from portfolio.models.base import MAX_ID
+from portfolio.models.project import CSV_FIELDS
+from portfolio.schemas.budget_lines import BudgetLineWriteSchema
 from portfolio.schemas.csv_input import Layout
-from portfolio.schemas.fields import CODE_HELP, CODE_PATTERN, BoundedDateTime, Code, enum, shared_enum
+from portfolio.schemas.fields import CODE_HELP, CODE_PATTERN, BoundedDateTime, BoundedList, Code, enum, shared_enum
 from portfolio.schemas.projects import ProjectCreateSchema, optional
 from portfolio.schemas.reference import QuerySchema
 from portfolio.schemas.transactions import TransactionWriteSchema
@@ -22,7 +25,8 @@ class IfMatchField(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (int, str)):
             raise ValidationError("A version number or an ETag.")
-        if isinstance(value, str) and value.isdigit() and len(value) < 10:
+        # ASCII digits only: str.isdigit() is also true of "¹" and "٣", which int() refuses (a 500 Schemathesis found).
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
             value = int(value)
         if isinstance(value, int) and not 1 <= value < 2**31:
             raise ValidationError("A version number is between 1 and 2^31-1.")
@@ -54,7 +58,7 @@ BulkProjectRowSchema = type("BulkProjectRowSchema", (BulkProjectUpdateSchema,), 
 
 
 class BulkProjectsRequestSchema(Schema):
-    items = fields.List(fields.Nested(BulkProjectRowSchema), required=True, metadata={
+    items = BoundedList(fields.Nested(BulkProjectRowSchema), min_items=1, max_items=MAX_ITEMS, required=True, metadata={
         "description": f"Up to {MAX_ITEMS:,} projects. A new project needs title, region and priorities (and gets "
                        "the defaults of POST /projects); a row for an existing one (mode=upsert) changes only the "
                        "fields it carries"})
@@ -75,7 +79,8 @@ class BulkResultSchema(Schema):
 
 
 class BulkTransactionItemSchema(TransactionWriteSchema):
-    project = Code(CODE_PATTERN, CODE_HELP, required=True, metadata={"description": "The project's code"})
+    project = Code(CODE_PATTERN, CODE_HELP, required=True, metadata={"description": "The project's code",
+                                                                     "x-vocabulary": "/api/v1/projects"})
 
 
 BulkTransactionUpdateSchema = optional(BulkTransactionItemSchema, "BulkTransactionUpdateSchema")
@@ -87,7 +92,8 @@ BulkTransactionRowSchema = type("BulkTransactionRowSchema", (BulkTransactionUpda
 
 
 class BulkTransactionsRequestSchema(Schema):
-    items = fields.List(fields.Nested(BulkTransactionRowSchema), required=True, metadata={
+    items = BoundedList(fields.Nested(BulkTransactionRowSchema), min_items=1, max_items=MAX_ITEMS, required=True,
+                        metadata={
         "description": f"Up to {MAX_ITEMS:,} transactions. A new one (by project and reference) needs type, date, "
                        "amount and currency; a row for an existing one changes only the fields it carries"})
 
@@ -106,16 +112,54 @@ class BulkTransactionResultSchema(Schema):
     items = fields.List(fields.Nested(BulkTransactionResultItemSchema))
 
 
+class BulkBudgetLineItemSchema(BudgetLineWriteSchema):
+    project = Code(CODE_PATTERN, CODE_HELP, required=True, metadata={"description": "The project's code"})
+    line_id = fields.Integer(strict=False, validate=validate.Range(1, MAX_ID), metadata={
+        "description": "The budget line to update (its id, as the export writes it); absent: a new line"})
+
+
+BulkBudgetLineUpdateSchema = optional(BulkBudgetLineItemSchema, "BulkBudgetLineUpdateSchema")
+for _name in ("project", "line_id"):
+    BulkBudgetLineUpdateSchema._declared_fields[_name].required = True
+
+
+BulkBudgetLineRowSchema = type("BulkBudgetLineRowSchema", (BulkBudgetLineUpdateSchema,), {})
+
+
+class BulkBudgetLinesRequestSchema(Schema):
+    items = BoundedList(fields.Nested(BulkBudgetLineRowSchema), min_items=1, max_items=MAX_ITEMS, required=True,
+                        metadata={"description": f"Up to {MAX_ITEMS:,} budget lines. A row without line_id is a new "
+                                                 "line (period_start, period_end, amount and currency required); a "
+                                                 "row with one changes that line of the project with the fields it "
+                                                 "carries"})
+
+
+class BulkBudgetLineResultItemSchema(Schema):
+    index = fields.Integer()
+    project = fields.String()
+    line_id = fields.Integer()
+    action = shared_enum("BulkAction")
+
+
+class BulkBudgetLineResultSchema(Schema):
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+    items = fields.List(fields.Nested(BulkBudgetLineResultItemSchema))
+
+
 PROJECT_CSV = Layout(
-    columns=("code", "title", "region", "acronym", "description", "status", "start_date", "end_date",
-             "post_emergency", "countries", "priorities", "activity_types", "rcps", "participating_organisations",
-             "if_match", "clear"),
-    required=("code",), lists=("countries", "activity_types", "rcps", "participating_organisations"),
-    pairs={"priorities": ("code", "share")}, nullable=("acronym", "description", "start_date", "end_date"))
+    columns=(*(f.name for f in CSV_FIELDS), "if_match", "clear"),
+    required=("code",), lists=tuple(f.name for f in CSV_FIELDS if f.kind == "links" and f.name != "priorities"),
+    pairs={"priorities": ("code", "share")}, nullable=tuple(f.name for f in CSV_FIELDS if f.put is None))
 TRANSACTION_CSV = Layout(
     columns=("project", "reference", "type", "date", "amount", "currency", "fx_rate", "fx_value_date", "provider",
              "receiver", "description", "clear"),
     required=("project", "reference"), nullable=("fx_rate", "fx_value_date", "provider", "receiver", "description"))
+BUDGET_LINE_CSV = Layout(
+    columns=("project", "line_id", "period_start", "period_end", "amount", "currency", "fx_rate", "fx_value_date",
+             "donor", "type", "status", "clear"),
+    required=("project",), nullable=("fx_rate", "fx_value_date", "donor"))
 
 
 def csv_projects(items: list[dict]) -> list[dict]:
@@ -170,3 +214,4 @@ class DeletedProjectSchema(Schema):
 
 PROJECT_SCHEMAS = (BulkProjectCreateSchema(), BulkProjectUpdateSchema())
 TRANSACTION_SCHEMAS = (BulkTransactionItemSchema(), BulkTransactionUpdateSchema())
+BUDGET_LINE_SCHEMAS = (BulkBudgetLineItemSchema(), BulkBudgetLineUpdateSchema())

@@ -8,14 +8,45 @@ from decimal import Decimal
 from flask import g, has_request_context
 from marshmallow import ValidationError, fields, validate
 
+from portfolio import vocabulary
 from portfolio.models.base import MAX_ID
 from portfolio.schemas.enums import SHARED_ENUMS
-from portfolio.services import vocabulary
 
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 CODE_PATTERN = r"^(?!bulk$)[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 CODE_HELP = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (not the reserved 'bulk')"
+
+
+# One text rule for every text field, JSON key, CSV cell, query parameter and code: no C0 or C1 control
+# character other than tab, line feed and carriage return (nor DEL), no NUL, no lone surrogate. They have no
+# place in a title or a name, some break the files made from them (a worksheet cannot hold U+0001), and a
+# terminal or a log shows U+001B as a command. api/request_checks.py applies it to every string of a JSON body
+# and the query; Text applies it to what arrives by other ways (CSV cells). Published as TEXT_PATTERN.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # either of the two: one search
+TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+
+
+def text_problem(value: str) -> str | None:
+    """Why a string breaks the text rule, naming the character; None if it does not."""
+    found = CONTROL_CHARACTER.search(value)
+    if found:
+        if found.group() == "\x00":
+            return "Must not contain a NUL character (U+0000)."
+        return (f"Must not contain the control character U+{ord(found.group()):04X} (only tab, line feed and "
+                "carriage return are allowed).")
+    if LONE_SURROGATE.search(value):
+        return "Must not contain a lone surrogate (invalid Unicode)."
+    return None
+
+
+def _text_rule(value: str) -> str:
+    problem = text_problem(value) if isinstance(value, str) else None
+    if problem:
+        raise ValidationError(problem)
+    return value
 
 
 def fullmatch(pattern: str, error: str) -> validate.Regexp:
@@ -26,10 +57,29 @@ def fullmatch(pattern: str, error: str) -> validate.Regexp:
 
 
 class Text(fields.String):
-    """A string of bounded length (the column's)."""
+    """A string of bounded length (the column's) that keeps the text rule (TEXT_PATTERN)."""
 
     def __init__(self, *, max_length: int, min_length: int = 0, **kwargs):
-        super().__init__(validate=validate.Length(min=min_length, max=max_length), **kwargs)
+        metadata = {"pattern": TEXT_PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(validate=[validate.Length(min=min_length, max=max_length), _text_rule], metadata=metadata,
+                         **kwargs)
+
+
+class BoundedList(fields.List):
+    """A list of at most `max_items` (published as maxItems), checked before any item is: a list of a million
+    codes is one error, at once, not a million look-ups and a million errors."""
+
+    def __init__(self, inner, *, max_items: int, min_items: int = 0, message: str | None = None, **kwargs):
+        self.max_items, self.min_items = max_items, min_items
+        self.count_message = message or (f"Give at most {max_items:,} items." if not min_items
+                                         else f"Give {min_items:,} to {max_items:,} items.")
+        super().__init__(inner, validate=validate.Length(min=min_items, max=max_items, error=self.count_message),
+                         **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list) and not self.min_items <= len(value) <= self.max_items:
+            raise ValidationError(f"{self.count_message} Got {len(value):,}.")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class Code(fields.String):
@@ -154,8 +204,23 @@ class Id(fields.Integer):
         super().__init__(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+INTEGER_TEXT = re.compile(r"-?[0-9]{1,18}")
+
+
+class DigitsInteger(fields.Integer):
+    """An integer; given as text (a query parameter), ASCII digits only. marshmallow's Integer reads text with
+    Python's int(), which strips spaces and takes "+", "_" and any script's digits: `year_from=%202004` was 2004."""
+
+    default_error_messages = {"invalid": "Not a valid integer: digits 0-9 only (no space, + or separator)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not INTEGER_TEXT.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def bounded_int(low: int, high: int, **kwargs) -> fields.Integer:
-    return fields.Integer(validate=validate.Range(min=low, max=high), **kwargs)
+    return DigitsInteger(validate=validate.Range(min=low, max=high), **kwargs)
 
 
 def enum(values, **kwargs) -> fields.String:
@@ -180,6 +245,9 @@ def shared_enum(component: str, **kwargs) -> SharedEnum:
     return SharedEnum(component, **kwargs)
 
 
+VOCABULARY_PATHS = {"regions": "/api/v1/regions", "priorities": "/api/v1/priorities",
+                    "activity_types": "/api/v1/activity-types", "rcps": "/api/v1/rcps",
+                    "countries": "/api/v1/countries", "organisations": "/api/v1/organisations"}
 KIND_NAMES = {"regions": "region", "priorities": "priority", "activity_types": "activity type", "rcps": "RCP",
               "countries": "country", "organisations": "organisation"}
 
@@ -209,7 +277,10 @@ class VocabularyCode(fields.String):
     refused, never matched against nothing. `upper`: ISO codes are accepted in either case."""
 
     def __init__(self, kind: str, *, upper: bool = False, **kwargs):
-        super().__init__(**kwargs)
+        # x-vocabulary names the list the code must be in (VOCABULARY_PATHS): clients and fuzzers (the
+        # Schemathesis hooks draw real codes from it) know where the valid values are.
+        metadata = {"x-vocabulary": VOCABULARY_PATHS[kind], **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
         self.kind, self.upper = kind, upper
 
     def _deserialize(self, value, attr, data, **kwargs):

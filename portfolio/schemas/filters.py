@@ -1,6 +1,7 @@
 """The filter set of the project list; every aggregate and export accepts the same filters."""
 from marshmallow import ValidationError, fields, validates_schema
 
+from portfolio.filters import NEEDS
 from portfolio.schemas.fields import BoundedDateTime, Text, VocabularyCode, bounded_int, enum, shared_enum
 from portfolio.schemas.reference import QuerySchema
 
@@ -13,9 +14,7 @@ YEAR_HELP = ("On aggregates and exports, a year range selects money: the budget 
 class ProjectFilterSchema(QuerySchema):
     # Parameters that only mean something with another are refused alone, never ignored; an aggregate takes
     # some alone where its dimension gives them a meaning (AggregateFilterSchema, aggregates.check_parameters).
-    NEEDS = {"rcp_link": ("rcp", "rcp_link says which links `rcp` matches; give rcp too."),
-             "organisation_role": ("organisation", "organisation_role says in which role `organisation` takes "
-                                                   "part; give organisation too.")}
+    NEEDS = NEEDS
     ALONE = ()
 
     region = VocabularyCode("regions", metadata={"description": "Region code (/api/v1/regions)"})
@@ -33,10 +32,15 @@ class ProjectFilterSchema(QuerySchema):
         "description": "IATI OrganisationRole, with `organisation`; on /aggregates/organisation the role whose "
                        "organisations make the rows (default funding)"})
     donor = VocabularyCode("organisations", metadata={
-        "description": "Projects this organisation funds (`organisation=X&organisation_role=funding`)"})
+        "description": "Projects this organisation funds (`organisation=X&organisation_role=funding`): a project "
+                       "filter, so co-funded projects come with every donor's money. For this donor's money only, "
+                       "use `funder` (aggregates)"})
     status = shared_enum("ProjectStatus")
     post_emergency = fields.Boolean()
     synthetic = fields.Boolean()
+    budget_known = fields.Boolean(metadata={
+        "description": "Projects whose current budget is itemized (true) or unknown (false): the declared "
+                       "baseline's projects without budget lines are unknown, never 0"})
     year_from = bounded_int(1900, 2199, metadata={"description": YEAR_HELP})
     year_to = bounded_int(1900, 2199, metadata={"description": "Last year of the range (see year_from)"})
     q = Text(max_length=200, min_length=1, metadata={
@@ -69,11 +73,28 @@ class BudgetFilterSchema(ProjectFilterSchema):
         "description": "Count only budget lines of this IATI BudgetStatus (indicative or committed)"})
 
 
+# The money filter: one declaration, taken by every aggregate and by the portfolio summary (marshmallow copies a
+# declared field into each schema instance, as the shared BASIS of schemas/aggregates.py).
+FUNDER = VocabularyCode("organisations", metadata={
+    "description": "A money filter: only the money attributed to this organisation as funder (budgets of the "
+                   "lines it is the donor of, incoming money it provided, spending in proportion to its current "
+                   "budget; see `basis`), in the projects it counts for. The rows then add up to its row in "
+                   "/aggregates/donor. (`donor` instead selects the projects it funds, with all their money.)"})
+
+
+class SummaryFilterSchema(BudgetFilterSchema):
+    """The filters of the portfolio summary: the project filters, budget_status and the money filter `funder`."""
+
+    funder = FUNDER
+
+
 class AggregateFilterSchema(BudgetFilterSchema):
     """The filters of an aggregate: rcp_link and organisation_role alone are checked against the dimension
     (the rcp and organisation aggregates take them alone; statistics/aggregates.check_parameters)."""
 
     ALONE = ("rcp_link", "organisation_role")
+
+    funder = FUNDER
 
 
 SORT_KEYS = ("title", "code", "start_date", "budget", "updated_at")

@@ -10,6 +10,7 @@ from portfolio.rules import date_order_errors
 from portfolio.schemas.fields import (
     CODE_HELP,
     CODE_PATTERN,
+    BoundedList,
     Code,
     DecimalString,
     Money,
@@ -21,6 +22,7 @@ from portfolio.schemas.fields import (
 )
 
 HUNDRED = Decimal(100)
+MAX_COUNTRIES = 300
 
 
 class StrictSchema(Schema):
@@ -81,18 +83,28 @@ class ProjectWriteSchema(StrictSchema):
     acronym = Text(max_length=40, allow_none=True)
     description = Text(max_length=20000, allow_none=True)
     region = VocabularyCode("regions", required=True, metadata={"description": "Region code, see /api/v1/regions"})
-    countries = fields.List(VocabularyCode("countries", upper=True), load_default=list,
+    # Limits (published as maxItems): above what the vocabularies hold (249 ISO countries, 8 activity types,
+    # 18 RCP groups, 5 priorities), so they bound a hostile body and never a real project.
+    countries = BoundedList(VocabularyCode("countries", upper=True), max_items=MAX_COUNTRIES, load_default=list,
                             metadata={"description": "ISO 3166 codes (CSXX for Serbia and Montenegro)"})
-    priorities = fields.List(fields.Nested(PriorityShareInSchema), required=True,
-                             validate=lambda items: 1 <= len(items) <= 5 or _raise("Give 1 to 5 priorities."))
-    activity_types = fields.List(VocabularyCode("activity_types"), load_default=list)
-    rcps = fields.List(VocabularyCode("rcps"), load_default=list, metadata={"description": "Stated RCP links"})
-    participating_organisations = fields.List(fields.Nested(ParticipationInSchema), load_default=list, metadata={
+    priorities = BoundedList(fields.Nested(PriorityShareInSchema), min_items=1, max_items=5, required=True,
+                             message="Give 1 to 5 priorities.")
+    activity_types = BoundedList(VocabularyCode("activity_types"), max_items=20, load_default=list)
+    rcps = BoundedList(VocabularyCode("rcps"), max_items=50, load_default=list,
+                       metadata={"description": "Stated RCP links"})
+    participating_organisations = BoundedList(fields.Nested(ParticipationInSchema), max_items=100, load_default=list,
+                                              metadata={
         "description": "Organisations taking part, each in an IATI role, with its share of the project's money"})
     status = shared_enum("ProjectStatus", load_default="pipeline")
     start_date = StrictDate(allow_none=True)
     end_date = StrictDate(allow_none=True)
     post_emergency = StrictBoolean(load_default=False)
+    dac_sector = shared_enum("DacSector", allow_none=True, load_default=None, metadata={
+        "description": "The OECD DAC purpose code the project states, published in IATI as sector vocabulary 1; "
+                       "null: none stated (none is published)"})
+    activity_scope = shared_enum("ActivityScope", allow_none=True, load_default=None, metadata={
+        "description": "The geographical scope the project states (IATI ActivityScope, published as "
+                       "activity-scope); null: not stated (never guessed from its countries)"})
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _check(self, data, original, **kwargs):
@@ -140,10 +152,6 @@ def _failed_shares(original, name: str) -> bool:
     return False
 
 
-def _raise(message):
-    raise ValidationError(message)
-
-
 class ProjectCreateSchema(ProjectWriteSchema):
     code = Code(CODE_PATTERN, CODE_HELP, required=True,
                 metadata={"description": "Stable external code scripts refer to the project by"})
@@ -188,6 +196,20 @@ class ParticipationSchema(Schema):
     judgement = fields.String(allow_none=True, metadata={"description": "What in it is a judgement, not a quote"})
 
 
+class ProjectDonorSchema(Schema):
+    organisation = fields.String(allow_none=True, metadata={
+        "description": "The funder's code; null for the money no funder is stated for"})
+    name = fields.String()
+    budget_usd = Money(allow_none=True, metadata={"description": "Current budget lines of this donor"})
+    original_budget_usd = Money(allow_none=True)
+    incoming_funds_usd = Money(allow_none=True, metadata={"description": "Incoming funds it provided (or "
+                                                                         "attributed to it, see /finance)"})
+    expenditure_usd = Money(allow_none=True, metadata={
+        "description": "Spending attributed in proportion to the donors' current budget of each year"})
+    remaining_usd = Money(signed=True, allow_none=True)
+    spent_percent = DecimalString(2, digits=21, allow_none=True)
+
+
 class ProjectRcpSchema(Schema):
     code = fields.String()
     short_name = fields.String()
@@ -224,10 +246,14 @@ class ProjectSchema(Schema):
     activity_types = fields.List(fields.Nested(NamedRefSchema))
     rcps = fields.List(fields.Nested(ProjectRcpSchema))
     participating_organisations = fields.List(fields.Nested(ParticipationSchema))
+    donors = fields.List(fields.Nested(ProjectDonorSchema), metadata={
+        "description": "Budget against actual per funder, by evidence (details: /projects/{code}/finance)"})
     status = shared_enum("ProjectStatus")
     start_date = fields.Date(allow_none=True)
     end_date = fields.Date(allow_none=True)
     post_emergency = fields.Boolean()
+    dac_sector = shared_enum("DacSector", allow_none=True)
+    activity_scope = shared_enum("ActivityScope", allow_none=True)
     synthetic = fields.Boolean(metadata={"description": "true for generated demo data, never a real project"})
     source = fields.String(metadata={"description": "Where the project comes from: a citation of the source "
                                                     "documents, \"api\" or \"demo-data\""})

@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields
 
 from portfolio.models import MEMBER_ROLES
-from portfolio.schemas.fields import Text, VocabularyCode, enum
+from portfolio.schemas.fields import DecimalString, Text, VocabularyCode, enum
 
 
 class QuerySchema(Schema):
@@ -82,3 +82,17 @@ class RcpQuerySchema(QuerySchema):
     role = enum((*MEMBER_ROLES, "any"), load_default="member", metadata={
         "description": "With `country`: member (default), observer, interested (CIS Conference) or any"})
     kind = enum(("major", "other"), metadata={"description": "major or other"})
+
+
+class ExchangeRateSchema(Schema):
+    id = fields.Integer()
+    currency = fields.String()
+    date = fields.Date(metadata={"description": "In force from this date (for FX_MAX_AGE_DAYS days at most)"})
+    usd_per_unit = DecimalString(10)
+    source = fields.String()
+
+
+class RatesLoadedSchema(Schema):
+    created = fields.Integer(metadata={"description": "Rates of a new currency and date"})
+    updated = fields.Integer(metadata={"description": "Rates whose value or source changed (never one in use)"})
+    unchanged = fields.Integer()

@@ -12,14 +12,14 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from portfolio import dialect
+from portfolio import dialect, vocabulary
 from portfolio.extensions import db
-from portfolio.measures import TRANSACTION_TYPES
+from portfolio.figure_columns import TRANSACTION_TYPES
 from portfolio.models import ExchangeRate, Organisation, PortfolioBaseline, Project, Rcp
 from portfolio.models.base import utcnow
 from portfolio.money import ROUNDING, allocate, from_cents, to_cents
 from portfolio.rules import MINOR_UNITS
-from portfolio.services import exchange_rates, records, storage, vocabulary
+from portfolio.services import exchange_rates, records, storage
 from portfolio.services.state import RECORDS
 from portfolio.statistics import rollups
 
@@ -121,21 +121,25 @@ class _Builder:
         return record, to_cents(record["usd_amount"])
 
     def lines_for(self, state, budget: int, years: list[int], funders: list[int]) -> None:
+        """A line per funder and year (a co-funded project's donors budget the same years), some revised by
+        their donor; the last line is in USD and absorbs conversion rounding, so the budget is exactly as
+        planned."""
         rng = self.rng
         planned = allocate(budget, [rng.randint(1, 10) for _ in years])
+        shares = [rng.randint(1, 4) for _ in funders]
         got = 0
-        for index, (year, cents) in enumerate(zip(years, planned)):
-            last = index == len(years) - 1
+        plan = [(year, funder, cents) for year, year_cents in zip(years, planned)
+                for funder, cents in zip(funders, allocate(year_cents, shares))]
+        for index, (year, funder, cents) in enumerate(plan):
             values = {"period_start": date(year, 1, 1), "period_end": date(year, 12, 31),
-                      "status": rng.choice(("indicative", "committed")), "donor_organisation_id": rng.choice(funders)}
-            if last:  # the last line is in USD and absorbs conversion rounding: the budget is exactly as planned
+                      "status": rng.choice(("indicative", "committed")), "donor_organisation_id": funder}
+            if index == len(plan) - 1:
                 record = records.new_record(state, records.LINES, next(self.line_ids), self.now)
                 record.update(values, amount=from_cents(budget - got), currency="USD", fx_rate=None,
                               fx_value_date=None, fx_rate_id=None, usd_amount=from_cents(budget - got))
                 state.lines[record["id"]] = record
-            elif rng.random() < 0.2:  # revised: the original said otherwise; the revision is the plan
-                original, _ = self._record(state, records.LINES, {**values, "type": "original"},
-                                           round(cents * rng.uniform(0.7, 1.3)))
+            elif rng.random() < 0.2:  # revised by its donor: the original said otherwise; the revision is the plan
+                self._record(state, records.LINES, {**values, "type": "original"}, round(cents * rng.uniform(0.7, 1.3)))
                 _, usd = self._record(state, records.LINES, {**values, "type": "revised"}, cents)
                 got += usd
             else:
@@ -183,7 +187,7 @@ def generate(n_projects: int, total_cents: int | None = None, *, seed: int = 200
         budgets = [rng.randint(50_000_00, 5_000_000_00) for _ in range(n_projects)]
     else:
         budgets = allocate(total_cents, [rng.randint(1, 100) for _ in range(n_projects)])
-    line_ids = iter(dialect.allocate_ids(RECORDS["lines"], n_projects * (2 * lines_per_project + 2)))
+    line_ids = iter(dialect.allocate_ids(RECORDS["lines"], n_projects * 2 * (2 * lines_per_project + 2)))
     transaction_ids = iter(dialect.allocate_ids(RECORDS["transactions"], n_projects * (transactions_per_project + 5)))
     builder = _Builder(rng, donors, book, line_ids, transaction_ids, utcnow())
     number = _next_number()

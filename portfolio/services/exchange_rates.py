@@ -3,6 +3,7 @@ CSV by `flask rates load`), and the pricing of an amount in USD with either a st
 in force on its value date, whose row is recorded."""
 import csv
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from portfolio import dialect
-from portfolio.errors import Invalid, field_error
+from portfolio.errors import Invalid, escape_pointer, field_error
 from portfolio.extensions import db
 from portfolio.models import BudgetLine, ExchangeRate, Transaction
 from portfolio.models.base import utcnow
@@ -76,6 +77,88 @@ def price(record: dict, *, lookup: bool, default_value_date: date, prefix: str =
     return []
 
 
+class BadRate(ValueError):
+    """What is wrong with one rate row, and the field it is wrong in (None: the row as a whole)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# The grammar and bounds of the API's other dates and decimals (portfolio/schemas/fields.py StrictDate and
+# DecimalString): YYYY-MM-DD only, in 1900..2199, and a plain decimal without sign, exponent or spaces.
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+RATE_VALUE = re.compile(r"\A[0-9]{1,6}(\.[0-9]{1,10})?\Z")
+RATE_DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+class BadRow(ValueError):
+    """Everything wrong with one rate row: a BadRate per bad field (all of them, not the first)."""
+
+    def __init__(self, problems: list[BadRate]):
+        super().__init__("; ".join(map(str, problems)))
+        self.problems = problems
+
+
+def _row(record: dict, seen: dict, where: str, unknown: tuple[str, ...] = ()) -> dict:
+    """One rate row from its four text fields, or BadRow naming every field that is wrong and why."""
+    problems = [BadRate(f"Unknown field (a rate has {', '.join(CSV_COLUMNS)}).", escape_pointer(name))
+                for name in unknown]
+    text = {}
+    for name in CSV_COLUMNS:
+        if isinstance(record.get(name), str):
+            text[name] = record[name]
+        else:
+            problems.append(BadRate(f"Give {name} as text (each of {', '.join(CSV_COLUMNS)} is required).", name))
+    currency = day = value = source = None
+    if "currency" in text:
+        currency = text["currency"].strip().upper()
+        if currency not in MINOR_UNITS or currency == "USD":
+            problems.append(BadRate(f"Not a current ISO 4217 currency other than USD: {currency!r}.", "currency"))
+            currency = None
+    if "usd_per_unit" in text:
+        value_text = text["usd_per_unit"].strip()
+        value = Decimal(value_text) if RATE_VALUE.match(value_text) else None
+        if value is None or not 0 < value <= 100000:
+            problems.append(BadRate("usd_per_unit must be a decimal in (0, 100000] with at most 10 places, without "
+                                    f"sign, exponent or spaces (for example \"1.2597\"); got {value_text!r}.",
+                                    "usd_per_unit"))
+    if "source" in text:
+        source = text["source"].strip()
+        if not 1 <= len(source) <= 300:
+            problems.append(BadRate("source must name where the rate comes from (1-300 characters).", "source"))
+    if "date" in text:
+        date_text = text["date"].strip()
+        try:
+            day = date.fromisoformat(date_text) if RATE_DATE.match(date_text) else None
+        except ValueError:
+            day = None
+        if day is None or not FIRST_DATE <= day <= LAST_DATE:
+            problems.append(BadRate(f"date must be a date YYYY-MM-DD between {FIRST_DATE} and {LAST_DATE}; got "
+                                    f"{date_text!r}.", "date"))
+            day = None
+    if currency is not None and day is not None and (currency, day) in seen:
+        problems.append(BadRate(f"the {currency} rate of {day} is already on {seen[currency, day]}", "date"))
+    if problems:
+        raise BadRow(problems)
+    seen[currency, day] = where  # a valid row only: a later one of the same currency and date repeats it
+    return {"currency": currency, "date": day, "usd_per_unit": value, "source": source}
+
+
+def _errors(exc: ValueError, pointer: str, location: str, **extra) -> list[dict]:
+    """The errors of a refused row: one per bad field."""
+    return [_error(problem, pointer, location, **extra) for problem in getattr(exc, "problems", [exc])]
+
+
+def _error(exc: ValueError, pointer: str, location: str, **extra) -> dict:
+    field = getattr(exc, "field", None)
+    if field is None:
+        return field_error(pointer, str(exc), location, **extra)
+    if location == "csv":
+        extra["column"] = field
+    return field_error(f"{pointer}/{field}", str(exc), location, **extra)
+
+
 def parse_csv(data: bytes) -> tuple[list[dict], list[dict]]:
     """Rows of a rates CSV (header: currency,date,usd_per_unit,source), and every error with its line."""
     rows, errors, seen = [], [], {}
@@ -86,24 +169,37 @@ def parse_csv(data: bytes) -> tuple[list[dict], list[dict]]:
         for record in reader:
             line = reader.line_num
             try:
-                currency = record["currency"].strip().upper()
-                if currency not in MINOR_UNITS or currency == "USD":
-                    raise ValueError(f"not a current ISO 4217 currency other than USD: {currency!r}")
-                value = Decimal(record["usd_per_unit"].strip())
-                if not (value.is_finite() and 0 < value <= 100000 and value == value.quantize(Decimal("1e-10"))):
-                    raise ValueError("usd_per_unit must be a decimal in (0, 100000] with at most 10 places")
-                source = (record["source"] or "").strip()
-                if not 1 <= len(source) <= 300:
-                    raise ValueError("source must name where the rate comes from (1-300 characters)")
-                day = date.fromisoformat(record["date"].strip())
-                if (currency, day) in seen:
-                    raise ValueError(f"the {currency} rate of {day} is already on line {seen[currency, day]}")
-                seen[currency, day] = line
-                rows.append({"currency": currency, "date": day, "usd_per_unit": value, "source": source})
-            except (ValueError, ArithmeticError, AttributeError) as exc:
-                errors.append(field_error(f"/rows/{line - 2}", str(exc), "csv", row=line))
+                rows.append({**_row(record, seen, f"line {line}"),
+                             WHERE: ("csv", f"/rows/{line - 2}", {"row": line})})
+            except ValueError as exc:
+                errors.extend(_errors(exc, f"/rows/{line - 2}", "csv", row=line))
     except (UnicodeDecodeError, csv.Error) as exc:
         errors.append(field_error("/", f"The file cannot be read as UTF-8 CSV: {exc}", "csv"))
+    return rows, errors
+
+
+MAX_ITEMS = 5000  # rates in one JSON upload, as for the bulk uploads (published as maxItems)
+WHERE = "_where"  # a parsed row's place in the upload (location, pointer, extra), for the errors of load()
+
+
+def parse_items(body) -> tuple[list[dict], list[dict]]:
+    """The same rows as JSON, {"items": [{"currency", "date", "usd_per_unit", "source"}, ...]}."""
+    if not isinstance(body, dict) or set(body) != {"items"} or not isinstance(body["items"], list):
+        return [], [field_error("/", 'Expected {"items": [{"currency", "date", "usd_per_unit", "source"}, ...]}.')]
+    if not body["items"]:
+        return [], [field_error("/items", "Give at least one rate.")]
+    if len(body["items"]) > MAX_ITEMS:
+        return [], [field_error("/items", f"At most {MAX_ITEMS} rates in one upload; this one has "
+                                          f"{len(body['items'])}.")]
+    rows, errors, seen = [], [], {}
+    for index, record in enumerate(body["items"]):
+        try:
+            if not isinstance(record, dict):
+                raise BadRate(f"an object with the fields {', '.join(CSV_COLUMNS)} and no other")
+            unknown = tuple(sorted(set(record) - set(CSV_COLUMNS)))
+            rows.append({**_row(record, seen, f"item {index}", unknown), WHERE: ("json", f"/items/{index}", {})})
+        except ValueError as exc:
+            errors.extend(_errors(exc, f"/items/{index}", "json"))
     return rows, errors
 
 
@@ -116,7 +212,15 @@ def _used(rate_ids: set[int]) -> set[int]:
 
 def load_csv(data: bytes) -> dict:
     """Insert new rates and update changed ones (by currency and date); all or nothing."""
-    rows, errors = parse_csv(data)
+    return load(*parse_csv(data))
+
+
+def _stored(row: dict) -> dict:
+    return {name: value for name, value in row.items() if name != WHERE}
+
+
+def load(rows: list[dict], errors: list[dict]) -> dict:
+    """Load parsed rows (parse_csv, parse_items), or refuse them all when any is invalid."""
     if errors:
         raise Invalid(errors, f"{len(errors)} rate row(s) are invalid; nothing was loaded.")
     existing = {(r.currency, r.date): r for r in db.session.scalars(select(ExchangeRate))}
@@ -126,13 +230,15 @@ def load_csv(data: bytes) -> dict:
                != (r["usd_per_unit"], r["source"])]
     used = _used({row.id for row, _ in changes})
     if used:
-        raise Invalid([field_error("/", f"The {row.currency} rate of {row.date} already priced amounts; a rate in "
-                                   "use is never changed (publish a rate of another date).", "csv")
-                       for row, _ in changes if row.id in used])
+        raise Invalid([field_error(f"{r[WHERE][1]}/usd_per_unit", f"The {row.currency} rate of {row.date} already "
+                                   "priced amounts; a rate in use is never changed (publish a rate of another date).",
+                                   r[WHERE][0], **r[WHERE][2], **({"column": "usd_per_unit"} if r[WHERE][0] == "csv"
+                                                                  else {}))
+                       for row, r in changes if row.id in used])
     for row, r in changes:
         row.usd_per_unit, row.source = r["usd_per_unit"], r["source"]
     changed = len(changes)
     now = utcnow()  # COPY (PostgreSQL) applies no Python-side default
-    dialect.insert_rows(ExchangeRate.__table__, [{**r, "created_at": now} for r in fresh])
+    dialect.insert_rows(ExchangeRate.__table__, [{**_stored(r), "created_at": now} for r in fresh])
     db.session.flush()
     return {"created": len(fresh), "updated": changed, "unchanged": len(rows) - len(fresh) - changed}

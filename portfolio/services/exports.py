@@ -3,7 +3,9 @@
 PostgreSQL writes the CSV itself (COPY ... TO STDOUT, its output passed on as it arrives); SQLite rows come
 from a cursor in batches and are written by csv.writer. Both follow one column layout: exact decimals from
 integer minor units (never a float), organisations by code, and every free text that a spreadsheet could
-read as a formula neutralised (statistics/renderers.neutralise), so both engines give the same file."""
+read as a formula neutralised (statistics/renderers.neutralise), so both engines give the same file. An
+amount is written in its currency's minor units, as JSON gives it (USD 146077.94, JPY 1250, KWD 1.234: it
+was 146077.940, stored thousandths shown whole), and USD figures in cents."""
 import csv
 import io
 
@@ -13,24 +15,26 @@ from sqlalchemy.orm import aliased
 
 from portfolio import dialect
 from portfolio.extensions import db
+from portfolio.filters import filter_params, project_filters
 from portfolio.models import BudgetLine, Organisation, Project, Transaction
-from portfolio.services.queries import filter_params, project_filters
-from portfolio.services.vocabulary import current
-from portfolio.statistics.renderers import FORMULA_START, neutralise
+from portfolio.rules import MAX_PLACES, MINOR_UNITS
+from portfolio.statistics.renderers import FORMULA, neutralise
+from portfolio.vocabulary import current
 
 BATCH = 5000
 # (column name, attribute, kind): kinds are int, text (codes: cannot start like a formula), free (any text:
-# neutralised), date, scaled:N (integer units of 10^-N), bool, organisation (its code)
+# neutralised), date, scaled:N (integer units of 10^-N), amount (thousandths, shown in the row's currency's minor
+# units), bool, organisation (its code)
 LAYOUTS = {
     "budget-lines": (BudgetLine, "period_start", [
         ("line_id", "id", "int"), ("period_start", "period_start", "date"), ("period_end", "period_end", "date"),
-        ("amount", "amount", "scaled:3"), ("currency", "currency", "text"), ("fx_rate", "fx_rate", "scaled:10"),
+        ("amount", "amount", "amount"), ("currency", "currency", "text"), ("fx_rate", "fx_rate", "scaled:10"),
         ("fx_value_date", "fx_value_date", "date"), ("fx_rate_id", "fx_rate_id", "int"),
         ("usd_amount", "usd_amount", "scaled:2"), ("donor", "donor_organisation_id", "organisation"),
         ("type", "type", "text"), ("status", "status", "text"), ("current", "current", "bool")]),
     "transactions": (Transaction, "date", [
         ("transaction_id", "id", "int"), ("reference", "reference", "text"), ("type", "type", "text"),
-        ("date", "date", "date"), ("amount", "amount", "scaled:3"), ("currency", "currency", "text"),
+        ("date", "date", "date"), ("amount", "amount", "amount"), ("currency", "currency", "text"),
         ("fx_rate", "fx_rate", "scaled:10"), ("fx_value_date", "fx_value_date", "date"),
         ("fx_rate_id", "fx_rate_id", "int"), ("usd_amount", "usd_amount", "scaled:2"),
         ("provider", "provider_organisation_id", "organisation"),
@@ -48,6 +52,17 @@ def _scaled(value, places: int) -> str:
     return f"{whole}.{fraction:0{places}d}"
 
 
+def _places(currency: str) -> int:
+    return min(MINOR_UNITS.get(currency, 2), MAX_PLACES)
+
+
+def _amount(thousandths, currency: str) -> str:
+    """Stored thousandths in the currency's minor units (the write path keeps them within those places)."""
+    places = _places(currency)
+    text = _scaled(thousandths, MAX_PLACES)
+    return text[:len(text) - (MAX_PLACES - places) - (1 if places == 0 else 0)]
+
+
 def _python(kind: str):
     if kind.startswith("scaled:"):
         places = int(kind.split(":")[1])
@@ -55,12 +70,20 @@ def _python(kind: str):
     return {"bool": lambda v: "true" if v else "false", "free": lambda v: neutralise(str(v))}.get(kind, str)
 
 
-def _sql(kind: str, column, organisations: dict):
+def _sql(kind: str, column, organisations: dict, currency=None):
     """The same cell, formatted by PostgreSQL (as text; NULL stays NULL, written as an empty cell)."""
     if kind.startswith("scaled:"):
         places = int(kind.split(":")[1])
         return cast(cast(type_coerce(column, BigInteger), postgresql.NUMERIC) / 10 ** places,
                     postgresql.NUMERIC(30, places))
+    if kind == "amount":
+        value = cast(type_coerce(column, BigInteger), postgresql.NUMERIC) / 10 ** MAX_PLACES
+        groups: dict[int, list[str]] = {}
+        for code in MINOR_UNITS:
+            groups.setdefault(_places(code), []).append(code)
+        return cast(case(*((currency.in_(sorted(codes)), cast(value, postgresql.NUMERIC(30, places)))
+                           for places, codes in sorted(groups.items())),
+                         else_=cast(value, postgresql.NUMERIC(30, 2))), String)
     if kind == "bool":
         return case((column, "true"), else_="false")
     if kind == "date":
@@ -68,7 +91,7 @@ def _sql(kind: str, column, organisations: dict):
     if kind == "organisation":
         return organisations[column.key].code
     if kind == "free":
-        return case((func.substr(column, 1, 1).in_(FORMULA_START), literal("'") + column), else_=column)
+        return case((column.regexp_match(FORMULA), literal("'") + column), else_=column)
     return cast(column, String)
 
 
@@ -84,13 +107,14 @@ def _statement(kind: str, args: dict, formatted: bool):
         clauses.append(BudgetLine.status == bindparam("f_budget_status", type_=String))
     if formatted:
         organisations = {attr: aliased(Organisation) for _, attr, k in columns if k == "organisation"}
-        cells = [_sql(k, getattr(model, attr), organisations).label(name) for name, attr, k in columns]
+        cells = [_sql(k, getattr(model, attr), organisations, model.currency).label(name) for name, attr, k in columns]
         statement = select(Project.code, *cells, case((Project.synthetic, "true"), else_="false"))
         for attr, alias in organisations.items():
             statement = statement.outerjoin(alias, alias.id == getattr(model, attr))
     else:
-        statement = select(Project.code, *(type_coerce(getattr(model, attr), BigInteger) if k.startswith("scaled")
-                                           else getattr(model, attr) for _, attr, k in columns), Project.synthetic)
+        statement = select(Project.code, *(type_coerce(getattr(model, attr), BigInteger)
+                                           if k.startswith("scaled") or k == "amount" else getattr(model, attr)
+                                           for _, attr, k in columns), Project.synthetic)
     return (statement.join_from(model, Project, Project.id == model.project_id).where(*clauses)
             .order_by(model.id))
 
@@ -122,7 +146,7 @@ def _copy(kind: str, args: dict):
 
 def _write(kind: str, args: dict):
     organisations = {term.id: term.code for term in current().organisations.values()}
-    formats = [(lambda v: organisations.get(v, "")) if k == "organisation" else _python(k)
+    formats = [(lambda v: organisations.get(v, "")) if k == "organisation" else _amount if k == "amount" else _python(k)
                for _, _, k in LAYOUTS[kind][2]]
     buffer = io.StringIO()
     # csv.writer quotes a cell holding a character of its line terminator only: with "\n" alone, a cell
@@ -139,9 +163,11 @@ def _write(kind: str, args: dict):
     writerow(header(kind))
     rows = db.session.execute(_statement(kind, args, formatted=False).execution_options(yield_per=BATCH),
                               _params(args))
+    currency_at = [name for name, _, _ in LAYOUTS[kind][2]].index("currency")
     for partition in rows.partitions():
         for code, *values, synthetic in partition:
-            writerow([code, *("" if v is None else f(v) for f, v in zip(formats, values)),
+            writerow([code, *("" if v is None else f(v, values[currency_at]) if k == "amount" else f(v)
+                              for (_, _, k), f, v in zip(LAYOUTS[kind][2], formats, values)),
                       "true" if synthetic else "false"])
         yield buffer.getvalue().encode("utf-8")
         buffer.seek(0)

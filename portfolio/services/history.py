@@ -1,5 +1,5 @@
-"""Audit history: a project's (with its budget lines and transactions), an organisation's, and the feed
-of deleted projects that sync scripts read."""
+"""Audit history: a project's (with its budget lines and transactions), an organisation's, an account's or a
+token's (admin actions), and the feed of deleted projects that sync scripts read."""
 from sqlalchemy import func, select
 
 from portfolio.errors import NotFound
@@ -32,12 +32,18 @@ def project_history(code: str, page: int, page_size: int) -> tuple[list[dict], i
     return [_present(e) for e in events], total
 
 
-def events_of(entity: str, entity_id: str, page: int, page_size: int) -> tuple[list[dict], int]:
+def entity_events(entity: str, entity_id: str, page: int, page_size: int) -> tuple[list[dict], int]:
+    """One entity's events, newest first (the caller has checked that it exists, or has history)."""
     events, total = _page([AuditEvent.entity == entity, AuditEvent.entity_id == entity_id], page, page_size,
                           [AuditEvent.id.desc()])
+    return [_present(e) for e in events], total
+
+
+def events_of(entity: str, entity_id: str, page: int, page_size: int) -> tuple[list[dict], int]:
+    events, total = entity_events(entity, entity_id, page, page_size)
     if not total and db.session.scalar(select(Organisation.id).where(Organisation.code == entity_id)) is None:
         raise NotFound(f"No {entity} with code {entity_id!r}, and no history for it.")
-    return [_present(e) for e in events], total
+    return events, total
 
 
 def deleted_projects(since, page: int, page_size: int) -> tuple[list[dict], int]:

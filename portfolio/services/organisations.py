@@ -1,12 +1,11 @@
 """The organisation register: create, change, delete, with versions and history like projects."""
 from sqlalchemy import exists, or_, select
 
-from portfolio import dialect
+from portfolio import dialect, vocabulary
 from portfolio.errors import Conflict, NotFound, field_error
 from portfolio.extensions import db
 from portfolio.models import ORGANISATION_TYPES, BudgetLine, Organisation, ProjectOrganisation, Transaction
 from portfolio.models.base import utcnow
-from portfolio.services import vocabulary
 from portfolio.services.history import events_of
 from portfolio.services.storage import AUDIT
 

@@ -2,14 +2,17 @@
 attributed to each priority, country and organisation (from the same figures the rollups sum)."""
 import re
 
-from portfolio.measures import TRANSACTION_COLUMN, budget_columns
+from portfolio.figure_columns import TRANSACTION_COLUMN, budget_columns
 from portfolio.models import ORGANISATION_ROLES
+from portfolio.models.project import PROJECT_COLUMNS
 from portfolio.money import from_cents
-from portfolio.services import figures
+from portfolio.services import figures, finance
 from portfolio.services.state import ProjectState, org_code, share_text
-from portfolio.services.vocabulary import Vocabulary
+from portfolio.vocabulary import Vocabulary
 
 CURRENT = budget_columns("current", None)
+DONOR_FIGURES = ("organisation", "name", "budget_usd", "original_budget_usd", "incoming_funds_usd", "expenditure_usd",
+                 "remaining_usd", "spent_percent")
 
 
 def judged_fields(judgement: str | None) -> list[str]:
@@ -43,7 +46,7 @@ def _rcp_links(state: ProjectState, vocab: Vocabulary) -> list[dict]:
 def present(state: ProjectState, vocab: Vocabulary) -> dict:
     row = state.row
     d = figures.derive(state, vocab)
-    project_t, priority_t, country_t, organisation_t = figures.FIGURE_TABLES
+    project_t, priority_t, country_t, organisation_t, _ = figures.FIGURE_TABLES
     known = row["budget_usd"] is not None
     by_priority = figures.link_totals(d.figures[priority_t], "priority_id")
     by_country = figures.link_totals(d.figures[country_t], "country_code")
@@ -54,9 +57,7 @@ def present(state: ProjectState, vocab: Vocabulary) -> dict:
     participations = sorted(state.links["organisations"], key=lambda p: (ORGANISATION_ROLES.index(p[0]), p[1]))
     actuals_known = bool(row["actuals_known"])
     return {
-        **{k: row[k] for k in ("code", "title", "acronym", "description", "status", "start_date", "end_date",
-                               "post_emergency", "synthetic", "source", "judgement", "version", "created_at",
-                               "updated_at")},
+        **{k: row[k] for k in ("code", *PROJECT_COLUMNS, "version", "created_at", "updated_at")},
         "region": {"code": region.code, "name": region.name},
         "countries": [{"code": c, "name": vocab.countries.get(c, c), "budget_usd": _budget(by_country, c, known)}
                       for (c,) in state.links["countries"]],
@@ -70,6 +71,7 @@ def present(state: ProjectState, vocab: Vocabulary) -> dict:
              "share": share_text(s), "budget_usd": _budget(by_organisation, (role, o), known), "source": source,
              "judgement": judgement}
             for role, o, s, source, judgement in participations],
+        "donors": [{k: donor[k] for k in DONOR_FIGURES} for donor in finance.by_donor(state, d, vocab)],
         "judged_fields": judged_fields(row["judgement"]),
         "budget": {"known": known, "total_usd": row["budget_usd"], "original_usd": row["original_budget_usd"],
                    "line_count": len(state.lines)},

@@ -6,13 +6,13 @@ from decimal import Decimal
 
 from portfolio import dialect
 from portfolio.errors import Invalid, NotFound, field_error
-from portfolio.measures import AMOUNT_COLUMNS, TRANSACTION_COLUMN, budget_columns
+from portfolio.figure_columns import AMOUNT_COLUMNS, TRANSACTION_COLUMN, budget_columns
 from portfolio.models.base import utcnow
 from portfolio.money import MAX_PROJECT_USD, from_cents
 from portfolio.rules import amount_errors, period_errors
 from portfolio.services import exchange_rates, figures, storage
 from portfolio.services.state import RECORDS, ProjectState, amount_text
-from portfolio.services.vocabulary import current
+from portfolio.vocabulary import current
 
 ORG_FIELDS = {"donor": "donor_organisation_id", "provider": "provider_organisation_id",
               "receiver": "receiver_organisation_id"}
@@ -95,20 +95,27 @@ def _overlap(a: dict, b: dict) -> bool:
     return a["period_start"] <= b["period_end"] and b["period_start"] <= a["period_end"]
 
 
-def revision_errors(lines: dict[int, dict], record_id: int, prefix: str = "") -> list[dict]:
-    """Original lines may not overlap in period, nor revised ones; a revised line covers exactly the
-    period of an original line (which it replaces) or overlaps none."""
+def revision_errors(lines: dict[int, dict], record_id: int, prefix: str = "",
+                    names: dict[int, str] | None = None) -> list[dict]:
+    """Lines are kept by donor (a line without a donor is a donor group of its own): within one donor,
+    original lines may not overlap in period, nor revised ones, and a revised line covers exactly the
+    period of an original line (which it replaces) or overlaps none. Lines of different donors may share
+    a period. `names`: how to name a line that exists only in this request (a bulk row: "line of item 3"),
+    whose id would name nothing once the request is refused."""
     line = lines[record_id]
+    donor = figures.donor_key(line)
     errors = []
     for other_id, other in lines.items():
-        if other_id == record_id or not _overlap(line, other):
+        if other_id == record_id or figures.donor_key(other) != donor or not _overlap(line, other):
             continue
         same_period = (line["period_start"], line["period_end"]) == (other["period_start"], other["period_end"])
+        whose = "of the same donor" if donor else "without a donor, as this one"
+        named = (names or {}).get(other_id) or f"line {other_id}"
         if other["type"] == line["type"]:
-            errors.append(f"Its period overlaps {other['type']} line {other_id} "
+            errors.append(f"Its period overlaps {other['type']} {named} {whose} "
                           f"({other['period_start']}..{other['period_end']}).")
         elif not same_period:
-            errors.append(f"A revised line replaces the original line of the same period; line {other_id} "
+            errors.append(f"A revised line replaces the original line of the same donor and period; {named} "
                           f"({other['period_start']}..{other['period_end']}) overlaps it only in part.")
     return [field_error(f"{prefix}/period_start", message) for message in errors]
 
@@ -136,13 +143,59 @@ def duplicate_reference_errors(state: ProjectState, record_id: int, prefix: str 
     return []
 
 
-def checked(state: ProjectState, kind: Kind, record_id: int, prefix: str = "") -> list[dict]:
-    """The record's rules against the project's other records."""
+def checked(state: ProjectState, kind: Kind, record_id: int, prefix: str = "",
+            names: dict[int, str] | None = None) -> list[dict]:
+    """The record's rules against the project's other records (`names`: see revision_errors)."""
     if kind is LINES:
-        errors = revision_errors(state.lines, record_id, prefix)
+        errors = revision_errors(state.lines, record_id, prefix, names)
     else:
         errors = duplicate_reference_errors(state, record_id, prefix)
     return errors + limit_errors(state, prefix)
+
+
+def apply_row(after: ProjectState, kind: Kind, record_id: int, existing: bool, data: dict, prefix: str,
+              now) -> list[dict]:
+    """A bulk import's row merged into its record (a new one added beforehand). With problems the record is put
+    back as it was (a new one removed): nothing will be written, and the other rows are checked without it."""
+    stored = getattr(after, kind.name)
+    record = stored[record_id]
+    before = dict(record)
+    problems = merge(record, data, kind, prefix)
+    if problems:
+        if existing:
+            stored[record_id] = before
+        else:
+            del stored[record_id]
+    elif existing and record != before:
+        record["updated_at"] = now
+    return problems
+
+
+def save_import(kind: Kind, plan: list[tuple[int, str, int, dict]], projects: dict[str, ProjectState],
+                afters: dict[str, ProjectState], errors: list[dict], actor: str, now,
+                names: dict[int, str] | None = None) -> dict:
+    """A bulk import's rows checked against their projects and saved, all or nothing, and each row's action.
+    `plan`: (item index, project code, record id, the item's identity in the answer) of every applied row."""
+    for code, after in afters.items():
+        for index, _, record_id, _ in [p for p in plan if p[1] == code]:
+            errors.extend(checked(after, kind, record_id, f"/items/{index}", names))
+    if errors:
+        rows = len({e["pointer"].split("/")[2] for e in errors if e["pointer"].count("/") >= 2})
+        raise Invalid(errors, f"{rows} row(s) are invalid; nothing was written.")
+    codes = list(afters)
+    saved = storage.save([(projects[c], afters[c]) for c in codes], actor, current(), now)
+    changed_projects = {c for c, s in zip(codes, saved) if s.action != "unchanged"}
+    items = []
+    for index, code, record_id, identity in plan:
+        before = getattr(projects[code], kind.name).get(record_id)
+        if before is None:
+            action = "created"
+        elif code in changed_projects and before != getattr(afters[code], kind.name)[record_id]:
+            action = "updated"
+        else:
+            action = "unchanged"
+        items.append({"index": index, "project": code, **identity, "action": action})
+    return {**{a: sum(i["action"] == a for i in items) for a in ("created", "updated", "unchanged")}, "items": items}
 
 
 def new_record(state: ProjectState, kind: Kind, record_id: int, now) -> dict:
@@ -189,7 +242,7 @@ def remove(before: ProjectState, kind: Kind, record_id: int, actor: str) -> Proj
     return after
 
 
-def present(record: dict, kind: Kind) -> dict:
+def present(record: dict) -> dict:
     """A record as the API shows it: organisations by code, the amount in its currency's minor units."""
     vocab = current()
     out = dict(record)

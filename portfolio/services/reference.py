@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 from portfolio.errors import NotFound
 from portfolio.extensions import db
 from portfolio.models import Country, Rcp, RcpMember
-from portfolio.services.vocabulary import current
+from portfolio.vocabulary import current
 
 
 def terms(kind: str) -> list:

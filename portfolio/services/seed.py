@@ -12,6 +12,7 @@ import pycountry
 import yaml
 from sqlalchemy import select
 
+from portfolio import vocabulary
 from portfolio.extensions import db
 from portfolio.models import (
     ActivityType,
@@ -23,7 +24,7 @@ from portfolio.models import (
     RcpMember,
     Region,
 )
-from portfolio.services import maintenance, storage, vocabulary
+from portfolio.services import maintenance, storage
 from portfolio.services import state as states
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"

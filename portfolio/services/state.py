@@ -7,6 +7,7 @@ same path. `snapshot` is the one audit form of a project, built from this state 
 read from the database or built from input.
 """
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -23,8 +24,9 @@ from portfolio.models import (
     ProjectRcp,
     Transaction,
 )
+from portfolio.models.project import PROJECT_FIELDS
 from portfolio.rules import MINOR_UNITS
-from portfolio.services.vocabulary import Vocabulary
+from portfolio.vocabulary import Vocabulary
 
 # state attribute -> (table, the columns besides project_id, in the order the tuples hold them)
 LINKS = {
@@ -39,6 +41,9 @@ PROJECTS = Project.__table__
 # Columns derived by the write path, never taken from input.
 DERIVED = ("budget_usd", "original_budget_usd", "actuals_known", "search_text")
 
+# The Python type of each project column the audit snapshot records (it writes dates as text).
+AUDIT_TYPES = {f.name: Project.__table__.c[f.name].type.python_type for f in PROJECT_FIELDS
+               if f.kind in ("key", "column") and f.audit}
 
 @dataclass
 class ProjectState:
@@ -104,20 +109,35 @@ def snapshot(state: ProjectState, vocab: Vocabulary) -> dict:
     row = state.row
     by = vocab.by_id
     priorities = sorted(state.links["priorities"], key=lambda p: by["priorities"][p[0]].position)
-    return {
-        "code": row["code"], "title": row["title"], "acronym": row["acronym"], "description": row["description"],
-        "region": by["regions"][row["region_id"]].code, "status": row["status"],
-        "start_date": _s(row["start_date"]), "end_date": _s(row["end_date"]),
-        "post_emergency": bool(row["post_emergency"]), "synthetic": bool(row["synthetic"]), "source": row["source"],
-        "countries": [c for (c,) in state.links["countries"]],
-        "priorities": [{"code": by["priorities"][p].code, "share": share_text(s)} for p, s in priorities],
-        "activity_types": sorted(by["activity_types"][a].code for (a,) in state.links["activity_types"]),
-        "rcps": sorted(by["rcps"][r].code for (r,) in state.links["rcps"]),
-        "participating_organisations": [
+    links = {
+        "countries": lambda: [c for (c,) in state.links["countries"]],
+        "priorities": lambda: [{"code": by["priorities"][p].code, "share": share_text(s)} for p, s in priorities],
+        "activity_types": lambda: sorted(by["activity_types"][a].code for (a,) in state.links["activity_types"]),
+        "rcps": lambda: sorted(by["rcps"][r].code for (r,) in state.links["rcps"]),
+        "participating_organisations": lambda: [
             {"organisation": by["organisations"][o].code, "role": role, "share": share_text(s)}
             for role, o, s, *_ in state.links["organisations"]],
-        "budget_usd": _s(row["budget_usd"]),
     }
+    out = {}
+    for f in PROJECT_FIELDS:
+        if not f.audit:
+            continue
+        if f.kind == "region":
+            out[f.name] = by["regions"][row["region_id"]].code
+        elif f.kind == "links":
+            out[f.name] = links[f.name]()
+        else:
+            out[f.name] = _audit_value(f.name, row.get(f.name))
+    out["budget_usd"] = _s(row["budget_usd"])
+    return out
+
+
+def _audit_value(name: str, value):
+    """A column's value as history records it: booleans as booleans, dates (and decimals) as text."""
+    python_type = AUDIT_TYPES[name]
+    if python_type is bool:
+        return bool(value)
+    return _s(value) if python_type in (date, Decimal) else value
 
 
 def share_text(basis_points: int) -> str:

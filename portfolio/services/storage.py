@@ -13,15 +13,23 @@ from portfolio import dialect
 from portfolio.errors import PreconditionFailed
 from portfolio.models import ORGANISATION_ROLES, AuditEvent
 from portfolio.models.base import utcnow
+from portfolio.models.project import PROJECT_COLUMNS
 from portfolio.money import allocate
 from portfolio.services import figures
-from portfolio.services.state import LINKS, PROJECTS, RECORDS, SNAPSHOTS, ProjectState, normalise_links, snapshot
-from portfolio.services.vocabulary import Vocabulary
+from portfolio.services.state import (
+    DERIVED,
+    LINKS,
+    PROJECTS,
+    RECORDS,
+    SNAPSHOTS,
+    ProjectState,
+    normalise_links,
+    snapshot,
+)
 from portfolio.statistics import contributions
+from portfolio.vocabulary import Vocabulary
 
 HUNDRED_PERCENT = 10000  # shares are stored in hundredths of a percent
-SCALARS = ("title", "acronym", "description", "status", "start_date", "end_date", "post_emergency", "source",
-           "judgement", "synthetic")
 AUDIT = AuditEvent.__table__
 
 
@@ -63,7 +71,7 @@ def apply(state: ProjectState, data: dict, vocab: Vocabulary) -> None:
     """Write validated input (codes, as the API takes it) onto a state. Only the keys present change
     anything; lists replace the stored list whole; None clears a nullable field."""
     row = state.row
-    for name in SCALARS:
+    for name in PROJECT_COLUMNS:
         if name in data:
             row[name] = data[name]
     if "region" in data:
@@ -134,12 +142,7 @@ def save(pairs: list[tuple[ProjectState | None, ProjectState | None]], actor: st
     results, derived, events = [], {}, []
     for before, after in pairs:
         if after is not None:
-            after.row["search_text"] = search_text(after.row)
-            d = figures.derive(after, vocab)
-            after.row.update(d.totals)
-            for line_id, flag in d.current.items():
-                after.lines[line_id]["current"] = flag
-            derived[after.id] = d
+            derived[after.id] = _derive(after, vocab)
         old = snapshot(before, vocab) if before else None
         new = snapshot(after, vocab) if after else None
         records = _record_changes(before, after, vocab) if before is not None or record_events else []
@@ -175,6 +178,31 @@ def save(pairs: list[tuple[ProjectState | None, ProjectState | None]], actor: st
         contributions.apply(cells)
     dialect.insert_rows(AUDIT, events)
     return results
+
+
+def _derive(state: ProjectState, vocab: Vocabulary) -> figures.Derived:
+    """Derive a project's figures and set what they decide in its state: the search text, the totals and
+    each budget line's current flag."""
+    state.row["search_text"] = search_text(state.row)
+    d = figures.derive(state, vocab)
+    state.row.update(d.totals)
+    for line_id, flag in d.current.items():
+        state.lines[line_id]["current"] = flag
+    return d
+
+
+def rederive(loaded: dict[int, ProjectState], vocab: Vocabulary) -> None:
+    """Derive the given projects (loaded with lock=True) again and store what derivation decides, in place:
+    totals, search text, current flags and every figure row. No version, no audit event, no rollup move:
+    after a change of how figures are derived (services/maintenance.py), whose caller rebuilds the rollups."""
+    for table in figures.FIGURE_TABLES:
+        dialect.delete_where_in(table, "project_id", list(loaded))
+    derived = {project.id: _derive(project, vocab) for project in loaded.values()}
+    dialect.update_rows(PROJECTS, [{k: p.row[k] for k in ("id", *DERIVED)} for p in loaded.values()])
+    dialect.update_rows(RECORDS["lines"], [{"id": i, "current": line["current"]} for p in loaded.values()
+                                           for i, line in p.lines.items()])
+    for table in figures.FIGURE_TABLES:
+        dialect.insert_rows(table, [row for d in derived.values() for row in d.figures[table]])
 
 
 def _write(changes: list[tuple], derived: dict, previous: dict) -> None:

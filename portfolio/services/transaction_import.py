@@ -1,12 +1,11 @@
 """Bulk import of transactions (JSON or CSV): upsert by (project, reference), all or nothing, every error
 of every row with its pointer; a row equal to the stored transaction writes nothing."""
 from portfolio import dialect
-from portfolio.errors import Invalid, field_error
+from portfolio.errors import field_error
 from portfolio.models.base import utcnow
-from portfolio.services import records, storage
+from portfolio.services import records
 from portfolio.services import state as states
 from portfolio.services.state import RECORDS
-from portfolio.services.vocabulary import current
 
 
 def lock_projects(items) -> dict[str, states.ProjectState]:
@@ -51,36 +50,9 @@ def upsert(loaded: list, errors: list[dict], projects: dict, actor: str) -> dict
             after.transactions[record_id] = records.new_record(after, records.TRANSACTIONS, record_id, now)
         else:
             record_id = existing
-        record = after.transactions[record_id]
-        before_record = dict(record)
-        problems = records.merge(record, data, records.TRANSACTIONS, prefix)
-        if problems:  # nothing will be written: the other rows are checked against the project without this one
+        problems = records.apply_row(after, records.TRANSACTIONS, record_id, existing is not None, data, prefix, now)
+        if problems:
             errors.extend(problems)
-            if existing is None:
-                del after.transactions[record_id]
-            else:
-                after.transactions[record_id] = before_record
             continue
-        if existing is not None and record != before_record:
-            record["updated_at"] = now
-        plan.append((index, code, data["reference"], record_id))
-    for code, after in afters.items():
-        for index, _, _, record_id in [p for p in plan if p[1] == code]:
-            errors.extend(records.checked(after, records.TRANSACTIONS, record_id, f"/items/{index}"))
-    if errors:
-        rows = len({e["pointer"].split("/")[2] for e in errors if e["pointer"].count("/") >= 2})
-        raise Invalid(errors, f"{rows} row(s) are invalid; nothing was written.")
-    codes = list(afters)
-    saved = storage.save([(projects[c], afters[c]) for c in codes], actor, current(), now)
-    changed_projects = {c for c, s in zip(codes, saved) if s.action != "unchanged"}
-    items = []
-    for index, code, reference, record_id in plan:
-        before = projects[code].transactions.get(record_id)
-        if before is None:
-            action = "created"
-        elif code in changed_projects and before != afters[code].transactions[record_id]:
-            action = "updated"
-        else:
-            action = "unchanged"
-        items.append({"index": index, "project": code, "reference": reference, "action": action})
-    return {**{a: sum(i["action"] == a for i in items) for a in ("created", "updated", "unchanged")}, "items": items}
+        plan.append((index, code, record_id, {"reference": data["reference"]}))
+    return records.save_import(records.TRANSACTIONS, plan, projects, afters, errors, actor, now)

@@ -1,16 +1,18 @@
-"""Aggregate answers: rows by a dimension (or the region x priority cross-tab) with every measure, the
-grand total, and whether the rows add up. Every answer is one SQL statement (readers.fetch)."""
+"""Aggregate answers: rows by a dimension, or cells by two dimensions crossed, with every measure, the margins
+and the grand total, and whether they add up. Every answer is one SQL statement (readers.plan)."""
 from decimal import Decimal
 
 from portfolio import dialect
 from portfolio.errors import Invalid, field_error
+from portfolio.figure_columns import EVIDENCE_ROLE
+from portfolio.filters import NEEDS, ROLLUP_CELL_FILTERS, count, filter_shape
 from portfolio.money import allocate, round_percent, to_cents
-from portfolio.services import queries
-from portfolio.services.maintenance import require_fresh
-from portfolio.services.vocabulary import current
-from portfolio.statistics.dimensions import CROSS_TAB, DIMENSIONS, Dimension, role_of
+from portfolio.statistics.basis import basis
+from portfolio.statistics.dimensions import CROSS_TAB, CUBE_SPLITS, DIMENSIONS, Dimension, role_of, split_of
+from portfolio.statistics.freshness import require_fresh
 from portfolio.statistics.measures import cell
 from portfolio.statistics.readers import RollupReader, plan, reader, run
+from portfolio.vocabulary import current
 
 NOT_FILTERS = {"format"}
 
@@ -19,40 +21,64 @@ def filters_of(args: dict) -> dict:
     return {k: v for k, v in args.items() if k not in NOT_FILTERS and v is not None}
 
 
-def check_parameters(dimension: str, args: dict) -> None:
-    """Parameters that only mean something with another are refused alone, never ignored."""
+def check_parameters(dims: tuple[Dimension, ...], args: dict) -> None:
+    """Parameters that only mean something with another are refused alone, never ignored; two dimensions are
+    crossed only where the stored figures hold both splits (never an answer to another question)."""
     errors = []
-    if args.get("organisation_role") and not args.get("organisation") and dimension != "organisation":
+    keys = [d.key for d in dims]
+    organisations = [d for d in dims if d.is_organisation]
+    if args.get("organisation_role") and not args.get("organisation") and not any(
+            d.key == "organisation" for d in dims):
         errors.append(field_error("/organisation_role", "organisation_role needs organisation (or use "
                                   "/aggregates/organisation?organisation_role=...).", "query"))
-    if dimension == "donor" and args.get("organisation_role") not in (None, "funding"):
+    if "donor" in keys and args.get("organisation_role") not in (None, EVIDENCE_ROLE) and "organisation" not in keys:
         errors.append(field_error("/organisation_role", "The donor dimension is the funding role; use "
                                   "/aggregates/organisation for another role.", "query"))
-    if args.get("rcp_link") and not args.get("rcp") and dimension != "rcp":
-        errors.append(field_error("/rcp_link", "rcp_link says which RCP links `rcp` matches; give rcp too.", "query"))
+    if args.get("rcp_link") and not args.get("rcp") and "rcp" not in keys:
+        errors.append(field_error("/rcp_link", NEEDS["rcp_link"][1], "query"))
+    if len(dims) == 2 and dims[0].key == dims[1].key:
+        errors.append(field_error("/columns", f"A dimension is not crossed with itself ({dims[0].key}).", "path"))
+    elif len(organisations) == 2:
+        errors.append(field_error("/columns", "Two organisation dimensions are not crossed: the funding role is "
+                                  "attributed by evidence and the other roles by shares, and no stored figure splits "
+                                  "money by two roles at once.", "path"))
+    splits = {split_of(d, args) for d in dims if d.kind == "split"} | ({EVIDENCE_ROLE} if args.get("funder") else set())
+    roles = {s for s in splits if s not in ("priority", "country")}
+    if len(splits) > 1 and not splits <= CUBE_SPLITS:
+        other = sorted(roles - {EVIDENCE_ROLE})
+        what = f"organisation_role={other[0]}" if other else "these dimensions"
+        errors.append(field_error("/funder" if args.get("funder") and len(dims) < 2 else "/columns",
+                                  f"The figures of {what} are split by the participants' shares and are not kept "
+                                  "crossed with priority, country or donor (only the funding role is: see "
+                                  "/aggregates/donor/priority); cross them with region, status, year, activity type "
+                                  "or RCP instead.", "query" if args.get("funder") and len(dims) < 2 else "path"))
     if errors:
         raise Invalid(errors)
 
 
-def _rows(dimension: Dimension, found: dict, args: dict) -> list[dict]:
-    """The answer's rows, in the vocabulary's order (or by key, for countries and years)."""
-    grouped = dict(found.get("rows", {}))
+def _keyed(dimension: Dimension, grouped: dict) -> list[tuple]:
+    """(stored key, code, label) of the dimension's values in order (vocabulary order, or by key for countries
+    and years), the "none" value last; only organisations that take part, only values with data for countries
+    and years, "none" only when it has projects."""
     vocab = current()
-    none = found.get("none", {}).get(())
-    if dimension.none_label and none is None:
-        none = grouped.pop(0, None) if dimension.membership in ("priority", "organisation") else grouped.pop(None, None)
     if dimension.terms is not None:
-        rows = [(code, label, grouped.get(key)) for key, code, label in dimension.terms(vocab)]
-        if dimension.membership == "organisation":  # only the organisations that take part in the role
-            rows = [row for row in rows if row[2] is not None and row[2][0]]
-    elif dimension.key == "year":
-        rows = [(int(year), str(int(year)), values) for year, values in sorted(grouped.items())]
+        found = list(dimension.terms(vocab))
+        if dimension.is_organisation:
+            found = [t for t in found if grouped.get(t[0]) is not None and grouped[t[0]][0]]
+    elif dimension.kind == "year":
+        found = [(int(year), int(year), str(int(year))) for year in sorted(grouped)]
     else:
-        rows = [(code, vocab.countries.get(code, code), grouped[code]) for code in sorted(grouped)]
-    if dimension.none_label and none is not None and none[0]:
-        rows.append((None, dimension.none_label, none))
-    status = args.get("budget_status")
-    return [{"key": key, "label": label, **cell(values, status)} for key, label, values in rows]
+        found = [(code, code, vocab.countries.get(code, code)) for code in sorted(grouped)
+                 if code != dimension.none_key]
+    none = grouped.get(dimension.none_key) if dimension.none_label else None
+    if none is not None and none[0]:
+        found.append((dimension.none_key, None, dimension.none_label))
+    return found
+
+
+def _rows(dimension: Dimension, grouped: dict, status) -> list[dict]:
+    return [{"key": code, "label": label, **cell(grouped.get(key), status)}
+            for key, code, label in _keyed(dimension, grouped)]
 
 
 def shares(rows: list[dict], total: Decimal | None, additive: bool) -> None:
@@ -76,41 +102,87 @@ def shares(rows: list[dict], total: Decimal | None, additive: bool) -> None:
 _plans: dict = {}
 
 
-def compute(source, question: str, build) -> dict:
+def compute(source, dims: tuple, build) -> dict:
     """Run the answer's plan, built once per shape of question (which filters, which reader, which engine:
     never the values, which are bound parameters)."""
-    key = (question, type(source).__name__, getattr(source, "shared", None), dialect.name(),
-           queries.filter_shape(source.args, "money"), role_of(DIMENSIONS["organisation"], source.args),
-           source.args.get("budget_status") is not None)
+    key = (tuple(d.key for d in dims), type(source).__name__, dialect.name(),
+           filter_shape(source.args, "money"), tuple(role_of(d, source.args) for d in dims),
+           source.args.get("organisation_role"), source.args.get("budget_status") is not None,
+           source.args.get("funder") is not None, build.__name__)
     found = _plans.get(key)
     if found is None:
         found = _plans[key] = plan(build())
     return run(found, source.params())
 
 
-def aggregate(key: str, args: dict, use_rollups: bool = True) -> dict:
-    require_fresh()
-    dimension = DIMENSIONS[key]
-    check_parameters(key, args)
-    filters = filters_of(args)
-    source = reader(filters, dimension, use_rollups)
-    found = compute(source, key, lambda: source.grouped(dimension) + source.totals())
-    rows = _rows(dimension, found, filters)
-    total = cell(found["total"].get(()), filters.get("budget_status"))
-    shares(rows, total["budget_usd"], dimension.additive)
-    answer = {"dimension": key, "additive": dimension.additive, "counts_additive": dimension.counts_additive,
-              "note": dimension.note, "filters": _echo(filters), "rows": rows, "total": total}
-    if dimension.membership == "organisation":
-        answer["organisation_role"] = role_of(dimension, filters)
-    return answer
-
-
-def _echo(filters: dict) -> dict:
+def echo(filters: dict) -> dict:
     """The filters the figures answer, as given (so a file says what question it answers)."""
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in filters.items()}
 
 
-LIST_FILTERS_IN_ROLLUPS = {"region", "priority", "status", "synthetic"}
+def aggregate(key: str, args: dict, use_rollups: bool = True) -> dict:
+    require_fresh()
+    dimension = DIMENSIONS[key]
+    check_parameters((dimension,), args)
+    filters = filters_of(args)
+    source = reader(filters, (dimension,), use_rollups)
+
+    def one_dimension():
+        return source.parts("rows", (dimension,)) + source.parts("total", ())
+
+    found = compute(source, (dimension,), one_dimension)
+    status = filters.get("budget_status")
+    rows = _rows(dimension, found["rows"], status)
+    total = cell(found["total"].get(()), status)
+    shares(rows, total["budget_usd"], dimension.additive)
+    answer = {"dimension": key, "additive": dimension.additive, "counts_additive": dimension.counts_additive,
+              "note": dimension.note, "basis": basis((dimension,), filters), "filters": echo(filters),
+              "rows": rows, "total": total}
+    if dimension.is_organisation:
+        answer["organisation_role"] = role_of(dimension, filters)
+    return answer
+
+
+def crossed(rows_key: str, columns_key: str, args: dict, use_rollups: bool = True) -> dict:
+    """Cells by two dimensions, with both margins (each the one-dimensional aggregate of its dimension under
+    the same filters) and the total. Where a dimension is additive, the cells of each row (or column) add up
+    to its margin to the cent for every measure."""
+    require_fresh()
+    dims = (DIMENSIONS[rows_key], DIMENSIONS[columns_key])
+    check_parameters(dims, args)
+    filters = filters_of(args)
+    source = reader(filters, dims, use_rollups)
+
+    def two_dimensions():
+        columns = [(name, part.placed([1])) for name, part in source.parts("columns", dims[1:])]
+        return source.parts("cells", dims) + source.parts("rows", dims[:1]) + columns + source.parts("total", ())
+
+    found = compute(source, dims, two_dimensions)
+    status = filters.get("budget_status")
+    row_d, column_d = dims
+    columns = _keyed(column_d, found["columns"])
+    cells = found["cells"]
+    rows = [{"key": code, "label": label, **cell(found["rows"].get(key), status),
+             "cells": [{"key": column_code, **cell(cells.get((key, column_key)), status)}
+                       for column_key, column_code, _ in columns]}
+            for key, code, label in _keyed(row_d, found["rows"])]
+    answer = {
+        "dimension": f"{rows_key}/{columns_key}", "rows_dimension": rows_key, "columns_dimension": columns_key,
+        # Each row's cells add up to the row when the columns' dimension is additive, and the reverse.
+        "rows_additive": column_d.additive, "columns_additive": row_d.additive,
+        "note": f"Rows: {row_d.note} Columns: {column_d.note} Each margin is the one-dimensional aggregate of its "
+                "dimension under the same filters; where the other dimension is additive the cells add up to it to "
+                "the cent, for every measure.",
+        "basis": basis(dims, filters), "filters": echo(filters), "rows": rows,
+        "columns": [{"key": code, "label": label, **cell(found["columns"].get(key), status)}
+                    for key, code, label in columns],
+        "total": cell(found["total"].get(()), status)}
+    for axis, d in (("rows", row_d), ("columns", column_d)):
+        if d.is_organisation:
+            answer[f"{axis}_organisation_role"] = role_of(d, filters)
+    return answer
+
+
 
 
 def project_count(args: dict) -> int:
@@ -118,45 +190,37 @@ def project_count(args: dict) -> int:
     by, so an unfiltered list of 100,000 projects costs what one of 2,000 does; other filters count the
     matching rows (a cost that grows with the matches, not with the portfolio)."""
     filters = {k: v for k, v in args.items() if v is not None and k not in ("sort", "cursor")}
-    if set(filters) <= LIST_FILTERS_IN_ROLLUPS:
+    if set(filters) <= ROLLUP_CELL_FILTERS:
         source = RollupReader(filters)
-        return int(compute(source, "totals", source.totals)["total"].get((), (0,))[0])
-    return queries.count(args)
+
+        def totals_only():
+            return source.parts("total", ())
+
+        return int(compute(source, (), totals_only)["total"].get((), (0,))[0])
+    return count(args)
 
 
 def totals(args: dict, use_rollups: bool = True) -> dict:
     filters = filters_of(args)
-    source = reader(filters, None, use_rollups)
-    return cell(compute(source, "totals", source.totals)["total"].get(()), filters.get("budget_status"))
+    source = reader(filters, (), use_rollups)
+
+    def totals_only():
+        return source.parts("total", ())
+
+    return cell(compute(source, (), totals_only)["total"].get(()), filters.get("budget_status"))
 
 
 def region_priority(args: dict, use_rollups: bool = True) -> dict:
-    require_fresh()
-    check_parameters(CROSS_TAB, args)
-    filters = filters_of(args)
-    regions, priorities = DIMENSIONS["region"], DIMENSIONS["priority"]
-    source = reader(filters, priorities, use_rollups)
-    found = compute(source, CROSS_TAB, lambda: source.cells() + source.totals() + [
-        (f"region:{n}", p) for n, p in source.grouped(regions)] + [
-        (f"priority:{n}", p) for n, p in source.grouped(priorities)])
-    margins = {d.key: {row["key"]: row for row in _rows(d, {n.split(":", 1)[1]: v for n, v in found.items()
-                                                            if n.startswith(d.key + ":")}, filters)}
-               for d in (regions, priorities)}
-    vocab = current()
-    status = filters.get("budget_status")
+    """The region x priority cross-tab in its first shape (/aggregates/region-priority): the crossed answer
+    region/priority with the cells and columns named by priority, and no "(no priority)" column."""
+    answer = crossed("region", "priority", args, use_rollups)
     out_rows = []
-    for region in vocab.regions.values():
-        row = margins["region"][region.code]
-        cells = [{"priority": p.code, **cell(found.get("cells", {}).get((region.id, p.id)), status)}
-                 for p in vocab.priorities.values()]
-        out_rows.append({"region": region.code, "label": region.name, "cells": cells,
-                         **{k: v for k, v in row.items() if k not in ("key", "label", "share_percent")}})
-    columns = [{"priority": code, **{k: v for k, v in row.items() if k not in ("key", "share_percent")}}
-               for code, row in margins["priority"].items() if code is not None]
-    total = cell(found["total"].get(()), status)
-    return {"dimension": CROSS_TAB, "additive": True, "filters": _echo(filters),
+    for row in answer["rows"]:
+        cells = [{"priority": c.pop("key"), **c} for c in row.pop("cells") if c["key"] is not None]
+        out_rows.append({"region": row.pop("key"), **row, "cells": cells})
+    columns = [{"priority": c.pop("key"), **c} for c in answer["columns"] if c["key"] is not None]
+    return {"dimension": CROSS_TAB, "additive": True, "filters": answer["filters"], "basis": answer["basis"],
             "note": "Cells attribute each project's money to its priorities by share, year by year, in cents by "
                     "largest remainder: cells sum to their row (region) and column (priority) totals, which sum to "
-                    "the total.",
-            "rows": out_rows, "columns": columns, "total": total}
-
+                    "the total. The same figures with a \"(no priority)\" column: /aggregates/region/priority.",
+            "rows": out_rows, "columns": columns, "total": answer["total"]}

@@ -7,21 +7,22 @@ from collections import defaultdict
 from operator import add
 
 from portfolio import dialect
-from portfolio.measures import AMOUNT_COLUMNS, COUNT_COLUMNS
-from portfolio.models import ORGANISATION_ROLES, RollupOrganisation, RollupPriority, RollupProject
+from portfolio.figure_columns import AMOUNT_COLUMNS, COUNT_COLUMNS, EVIDENCE_ROLE, NO_FUNDER, counts_of
+from portfolio.models import (
+    FIGURE_TABLES,
+    RollupCountry,
+    RollupOrganisation,
+    RollupPriority,
+    RollupPriorityFunder,
+    RollupProject,
+)
 from portfolio.models.rollup import KIND_ALL, KIND_GAP, KIND_RUN, KIND_YEAR
-from portfolio.services import figures
 from portfolio.statistics.rollups import columns
 
 WIDTH = len(COUNT_COLUMNS) + len(AMOUNT_COLUMNS)
 NO_MONEY = (0,) * len(AMOUNT_COLUMNS)
-
-
-def _flags(row: dict) -> tuple:
-    unknown_budget = row["budget_usd"] is None
-    unknown_actuals = not row["actuals_known"]
-    return (1, int(unknown_budget), int(row["original_budget_usd"] is None), int(unknown_actuals),
-            int(unknown_budget or unknown_actuals))
+NO_PRIORITY = 0
+NO_COUNTRY = ""
 
 
 def _runs(years: list[int]) -> tuple[list, list]:
@@ -44,35 +45,46 @@ def _add(cells: dict, key: tuple, values: tuple) -> None:
 def add_state(cells: dict, state, derived, sign: int) -> None:
     """Add (sign=+1) or remove (-1) one project's contribution to every cell: {(table, key): values}."""
     row = state.row
-    counts = tuple(sign * c for c in _flags(row))
+    counts = tuple(sign * c for c in counts_of(row))
     keys = (row["region_id"], row["status"], bool(row["synthetic"]))
-    project_t, priority_t, _, organisation_t = figures.FIGURE_TABLES
-    by_year = {r["year"]: tuple(sign * r[c] for c in AMOUNT_COLUMNS) for r in derived.figures[project_t]}
+    project_t, priority_t, country_t, organisation_t, cross_t = FIGURE_TABLES
+
+    def yearly(rows, key) -> dict:
+        out: dict = defaultdict(dict)
+        for r in rows:
+            amounts = tuple(sign * r[c] for c in AMOUNT_COLUMNS)
+            group, year = key(r), r["year"]
+            out[group][year] = tuple(map(add, out[group][year], amounts)) if year in out[group] else amounts
+        return out
+
+    by_year = yearly(derived.figures[project_t], lambda r: ()).get((), {})
     years = sorted(by_year)
     runs, gaps = _runs(years)
-    groups = {RollupProject: {(): by_year}}
-    priority_groups: dict = defaultdict(dict)
-    for r in derived.figures[priority_t]:
-        priority_groups[(r["priority_id"],)][r["year"]] = tuple(sign * r[c] for c in AMOUNT_COLUMNS)
-    priorities = [(p,) for p, _ in state.links["priorities"]]
-    groups[RollupPriority] = {p: priority_groups.get(p, {}) for p in priorities} or {(0,): by_year}
-    organisation_groups: dict = defaultdict(dict)
-    for r in derived.figures[organisation_t]:
-        organisation_groups[(r["role"], r["organisation_id"])][r["year"]] = tuple(sign * r[c] for c in AMOUNT_COLUMNS)
-    groups[RollupOrganisation] = {}
-    for role in ORGANISATION_ROLES:
-        members = [(role, o) for r, o, *_ in state.links["organisations"] if r == role]
-        for member in members or [(role, 0)]:
-            groups[RollupOrganisation][member] = organisation_groups.get(member, {}) if members else by_year
+    priorities = [(p,) for p, _ in state.links["priorities"]] or [(NO_PRIORITY,)]
+    priority_money = yearly(derived.figures[priority_t], lambda r: (r["priority_id"],))
+    organisation_money = yearly(derived.figures[organisation_t], lambda r: (r["role"], r["organisation_id"]))
+    country_money = yearly(derived.figures[country_t], lambda r: (r["country_code"],))
+    countries = [(c,) for (c,) in state.links["countries"]] or [(NO_COUNTRY,)]
+    groups = {RollupProject: {(): by_year}, RollupPriority: {p: priority_money.get(p, {}) for p in priorities},
+              RollupCountry: {c: country_money.get(c, {}) for c in countries}, RollupOrganisation: {}}
+    for role, members in derived.members.items():
+        for organisation in members:
+            money = organisation_money.get((role, organisation))
+            if money is None and organisation == NO_FUNDER and role != EVIDENCE_ROLE:
+                money = by_year  # a role nobody takes part in: the project's whole money under 0
+            groups[RollupOrganisation][(role, organisation)] = money or {}
+    cube = yearly(derived.figures[cross_t], lambda r: (r["priority_id"], r["organisation_id"]))
+    groups[RollupPriorityFunder] = {(p, f): cube.get((p, f), {}) for (p,) in priorities
+                                    for f in derived.members[EVIDENCE_ROLE]}
     # The values of a cell (counts, then amounts) are signed once here, not once per cell.
     in_run, in_gap = counts + NO_MONEY, tuple(-c for c in counts) + NO_MONEY
-    for fp in [0, *(p for (p,) in priorities)]:
+    for fp in [0, *(p for p, _ in state.links["priorities"])]:
         for table, members in groups.items():
-            for group, yearly in members.items():
+            for group, money in members.items():
                 base = (fp, *keys, *group)
-                total = tuple(map(sum, zip(*yearly.values()))) if yearly else NO_MONEY
+                total = tuple(map(sum, zip(*money.values()))) if money else NO_MONEY
                 _add(cells, (table, (*base, KIND_ALL, 0, 0)), counts + total)
-                for year, amounts in yearly.items():
+                for year, amounts in money.items():
                     _add(cells, (table, (*base, KIND_YEAR, year, year)), counts + amounts)
                 for lo, hi in runs:
                     _add(cells, (table, (*base, KIND_RUN, lo, hi)), in_run)

@@ -3,12 +3,15 @@
 Each measure is exact to the cent and has its own unknown count: the projects in the row for which it
 is unknown (no budget line; no original line; no transaction). A measure is null when it is unknown for
 every project in the row, never 0.00; a row with no project at all has 0.00 (nothing, known).
-remaining = current budget - spent, and spent_percent = spent / current budget, from the row's totals;
-null when either is null (or the budget is zero, for the percent).
+remaining = current budget - spent and spent_percent = spent / current budget, both over the projects whose
+budget and spending are both known (the "paired" amounts: a project with no transaction takes no part and is
+counted in unknown_remaining_count), so remaining adds up over rows like every other measure; null when no
+project of the row has both (and the percent when that budget is zero).
 """
 from dataclasses import dataclass
+from decimal import Decimal
 
-from portfolio.measures import AMOUNT_COLUMNS, COUNT_COLUMNS, budget_columns
+from portfolio.figure_columns import AMOUNT_COLUMNS, COUNT_COLUMNS, budget_columns
 from portfolio.money import from_cents, round_percent
 
 VALUE_COLUMNS = COUNT_COLUMNS + AMOUNT_COLUMNS  # the order every reader returns a group's values in
@@ -55,10 +58,12 @@ def cell(values, budget_status: str | None = None) -> dict:
         out[f"{m.key}_usd"] = None if count and unknown == count else from_cents(sum(v[c] for c in m.columns(
             budget_status)))
         out[f"unknown_{m.key}_count"] = unknown
-    budget, spent = out["budget_usd"], out["expenditure_usd"]
-    out["remaining_usd"] = None if budget is None or spent is None else budget - spent
+    paired = count == 0 or v["unknown_remaining"] < count
+    budget = sum(v[c] for c in budget_columns("paired_current", budget_status))
+    spent = v["paired_expenditure"]
+    out["remaining_usd"] = from_cents(budget - spent) if paired else None
     out["unknown_remaining_count"] = v["unknown_remaining"]
-    out["spent_percent"] = round_percent(spent * 100 / budget) if budget and spent is not None else None
+    out["spent_percent"] = round_percent(Decimal(spent) * 100 / budget) if paired and budget else None
     return out
 
 

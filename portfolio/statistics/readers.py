@@ -1,6 +1,6 @@
 """Two readers of the same figures: GROUP BY over the base tables (any filter), or over the rollups (the
 filters and dimensions they are keyed by). Both return `Part`s whose rows are a group key and the
-values in VALUE_COLUMNS order; `fetch` runs every part of an answer in one statement."""
+values in VALUE_COLUMNS order; `plan` makes every part of an answer one statement, `run` runs it."""
 from typing import NamedTuple
 
 from sqlalchemy import (
@@ -23,12 +23,14 @@ from sqlalchemy import (
 )
 
 from portfolio.extensions import db
-from portfolio.measures import AMOUNT_COLUMNS, COUNT_COLUMNS
+from portfolio.figure_columns import AMOUNT_COLUMNS, COUNT_COLUMNS, EVIDENCE_ROLE, NO_FUNDER, unknown_flags
+from portfolio.filters import filter_params, project_filters, year_range
 from portfolio.models import (
     Project,
     ProjectActivityType,
     ProjectCountry,
     ProjectCountryFigure,
+    ProjectCrossFigure,
     ProjectFigure,
     ProjectOrganisation,
     ProjectOrganisationFigure,
@@ -36,21 +38,30 @@ from portfolio.models import (
     ProjectPriorityFigure,
     ProjectRcp,
     RcpMember,
+    RollupCountry,
+    RollupOrganisation,
     RollupPriority,
+    RollupPriorityFunder,
     RollupProject,
 )
 from portfolio.models.rollup import KIND_ALL, KIND_GAP, KIND_RUN, KIND_YEAR
-from portfolio.services.queries import filter_params, project_filters, year_range
-from portfolio.services.vocabulary import current
-from portfolio.statistics.dimensions import ROLLUP_FILTERS, Dimension, role_of
+from portfolio.statistics.dimensions import CUBE_SPLITS, ROLLUP_FILTERS, Dimension, role_of, split_of
 from portfolio.statistics.measures import add
+from portfolio.vocabulary import current
 
 
 class Part(NamedTuple):
-    """One grouped SELECT: its first `keys` columns are the group key, then the values."""
+    """One grouped SELECT: its first `keys` columns are the group key, then the values. `slots`: the key
+    columns of the answer's statement they go in (by default the first ones), so that a part keyed by a
+    crossed answer's columns alone (say, priority ids) does not share a column with one keyed by its rows
+    (country codes): the branches of a UNION must agree on each column's type."""
 
     statement: Select
     keys: int
+    slots: tuple = ()
+
+    def placed(self, slots) -> "Part":
+        return self._replace(slots=tuple(slots))
 
 
 class Plan(NamedTuple):
@@ -63,25 +74,32 @@ class Plan(NamedTuple):
     width: int
 
 
+def _slots(part: Part) -> tuple:
+    return part.slots or tuple(range(part.keys))
+
+
 def plan(parts: list[tuple[str, Part]]) -> Plan:
-    width = max(part.keys for _, part in parts)
+    width = max((max(_slots(part)) + 1 for _, part in parts if part.keys), default=0)
     members = []
     for tag, (_, part) in enumerate(parts):
         columns = list(part.statement.subquery().c)
-        keys = columns[:part.keys] + [null()] * (width - part.keys)
+        keys: list = [null()] * width
+        for slot, column in zip(_slots(part), columns[:part.keys]):
+            keys[slot] = column
         members.append(select(literal_column(str(tag)).label("part"),
                               *(key.label(f"key{i}") for i, key in enumerate(keys)), *columns[part.keys:]))
     statement = members[0] if len(members) == 1 else union_all(*members)
-    return Plan(statement, [(name, part.keys) for name, part in parts], width)
+    return Plan(statement, [(name, _slots(part)) for name, part in parts], width)
 
 
 def run(plan_: Plan, params: dict) -> dict:
-    """{name: {key: values}}; parts sharing a name are added up; a part without keys gives {(): values}."""
+    """{name: {key: values}}; parts sharing a name are added up; a part with one key gives {key: values}, with
+    several {(key, ...): values}, without keys {(): values}."""
     found: dict = {name: {} for name, _ in plan_.parts}
     width = plan_.width
     for row in db.session.execute(plan_.statement, params):
-        name, keys = plan_.parts[row[0]]
-        key = row[1] if keys == 1 else tuple(row[1:1 + keys])
+        name, slots = plan_.parts[row[0]]
+        key = row[1 + slots[0]] if len(slots) == 1 else tuple(row[1 + s] for s in slots)
         found[name][key] = add(found[name].get(key), tuple(int(v or 0) for v in row[1 + width:]))
     return found
 
@@ -94,111 +112,159 @@ def _sums(source, names):
     return [func.coalesce(func.sum(source.c[n]), 0).label(n) for n in names]
 
 
-class BaseReader:
-    """GROUP BY over the base tables, for any filter. When an answer has several parts the filter (which may
-    be a text search over every project) is evaluated once, as a materialized CTE that every part reads."""
+PF, PPF, PCF = ProjectFigure.__table__, ProjectPriorityFigure.__table__, ProjectCountryFigure.__table__
+POF, PXF = ProjectOrganisationFigure.__table__, ProjectCrossFigure.__table__
+PO, P = ProjectOrganisation.__table__, Project.__table__
+SPLIT_TABLES = {frozenset(): PF, frozenset({"priority"}): PPF, frozenset({"country"}): PCF}
 
-    def __init__(self, args: dict, shared: bool = True):
+
+def _with_none(links, key: str, none):
+    """(project_id, key) of a link table, and (project, `none`) for each project without a link."""
+    return union_all(select(links.c.project_id, links.c[key].label("key")),
+                     select(P.c.id, literal(none).label("key")).where(~exists().where(links.c.project_id == P.c.id)))
+
+
+def _funders(organisation=None):
+    """(project_id, key) of the organisations a project counts for in the funding role: its participants and
+    every funder money is attributed to (services/figures.py derive's members)."""
+    participants = select(PO.c.project_id, PO.c.organisation_id.label("key")).where(PO.c.role == EVIDENCE_ROLE)
+    attributed = select(POF.c.project_id, POF.c.organisation_id).where(POF.c.role == EVIDENCE_ROLE)
+    if organisation is not None:
+        return union(participants.where(PO.c.organisation_id == organisation),
+                     attributed.where(POF.c.organisation_id == organisation))
+    nobody = select(P.c.id, literal(NO_FUNDER)).where(
+        ~exists().where(PO.c.project_id == P.c.id, PO.c.role == EVIDENCE_ROLE),
+        ~exists().where(POF.c.project_id == P.c.id, POF.c.role == EVIDENCE_ROLE))
+    return union(participants, attributed, nobody)
+
+
+class BaseReader:
+    """GROUP BY over the base tables, for any filter. The filter (which may be a text search over every project)
+    is one CTE that every part of an answer reads, materialized on PostgreSQL when there are several parts.
+
+    Counts come from the matching projects joined to each dimension's members (a year's, from the projects
+    with figures in that year); money from the one figures table that holds every split the question names
+    (the priority, country, organisation figures, or the priority x country x funder cube for two of them or
+    a `funder`), joined to the matching projects."""
+
+    def __init__(self, args: dict):
         self.args = args
-        self.shared = shared
-        flags = {"project_count": literal(1), "unknown_budget": case((Project.budget_usd.is_(None), 1), else_=0),
-                 "unknown_original": case((Project.original_budget_usd.is_(None), 1), else_=0),
-                 "unknown_actuals": case((Project.actuals_known, 0), else_=1),
-                 "unknown_remaining": case((and_(Project.budget_usd.is_not(None), Project.actuals_known), 0),
-                                           else_=1)}
+        flags = {"project_count": literal(1), **unknown_flags(Project)}
         matching = select(Project.id, Project.region_id, Project.status, *(v.label(k) for k, v in flags.items())) \
             .where(*project_filters(args, years="money"))
-        self.s = matching.cte("matching").prefix_with("MATERIALIZED") if shared and (
+        # Materialized on PostgreSQL: the filter is computed once for every part that reads it.
+        self.s = matching.cte("matching").prefix_with("MATERIALIZED") if (
             db.session.get_bind().dialect.name == "postgresql") else matching.cte("matching")
-
-    def _counts(self, key_columns, membership=None, on=None, where=()) -> Part:
-        """Projects in scope per group: the membership rows (project_id, key) joined to the scope."""
-        s = self.s
-        source = s if membership is None else membership.join(s, s.c.id == on)
-        statement = select(*key_columns, *_sums(s, COUNT_COLUMNS), *_zeros(AMOUNT_COLUMNS)).select_from(source)
-        statement = statement.where(*where)
-        return Part(statement.group_by(*key_columns) if key_columns else statement, len(key_columns))
-
-    def _money(self, key_columns, figures, where=()) -> Part:
-        """Money in scope per group: the figure rows (project_id, year, amounts) joined to the scope."""
-        s = self.s
-        statement = select(*key_columns, *_zeros(COUNT_COLUMNS), *_sums(figures, AMOUNT_COLUMNS)) \
-            .select_from(figures.join(s, s.c.id == figures.c.project_id)) \
-            .where(*year_range(figures.c.year, self.args), *where)
-        return Part(statement.group_by(*key_columns) if key_columns else statement, len(key_columns))
-
-    def totals(self) -> list[tuple[str, Part]]:
-        return [("total", self._counts([])), ("total", self._money([], ProjectFigure.__table__))]
-
-    def grouped(self, dimension: Dimension) -> list[tuple[str, Part]]:
-        return getattr(self, "_" + dimension.membership)(dimension)
-
-    def _region(self, dimension):
-        return [("rows", self._counts([self.s.c.region_id])),
-                ("rows", self._money([self.s.c.region_id], ProjectFigure.__table__))]
-
-    def _status(self, dimension):
-        return [("rows", self._counts([self.s.c.status])),
-                ("rows", self._money([self.s.c.status], ProjectFigure.__table__))]
-
-    def _year(self, dimension):
-        pf, s = ProjectFigure.__table__, self.s
-        statement = select(pf.c.year, *_sums(s, COUNT_COLUMNS), *_sums(pf, AMOUNT_COLUMNS)) \
-            .select_from(pf.join(s, s.c.id == pf.c.project_id)).where(*year_range(pf.c.year, self.args))
-        return [("rows", Part(statement.group_by(pf.c.year), 1))]
-
-    def _linked(self, links, key, figures, money_of, *, where=()) -> list[tuple[str, Part]]:
-        """Rows by a link table: its projects, their money (`money_of`: the link's own attributed figures,
-        or the whole project's, joined through the link), and the projects without a link ("none")."""
-        s, pf = self.s, ProjectFigure.__table__
-        return [("rows", self._counts([links.c[key]], links, links.c.project_id, where)),
-                ("rows", money_of),
-                ("none", self._counts([], where=[~exists().where(links.c.project_id == s.c.id, *where)])),
-                ("none", self._money([], pf, where=[~exists().where(links.c.project_id == pf.c.project_id,
-                                                                    *where)]))]
-
-    def _priority(self, dimension):
-        pp, ppf = ProjectPriority.__table__, ProjectPriorityFigure.__table__
-        return self._linked(pp, "priority_id", ppf, self._money([ppf.c.priority_id], ppf))
-
-    def _country(self, dimension):
-        pc, pcf = ProjectCountry.__table__, ProjectCountryFigure.__table__
-        return self._linked(pc, "country_code", pcf, self._money([pcf.c.country_code], pcf))
-
-    def _organisation(self, dimension):
-        role = role_of(dimension, self.args)
-        po, pof = ProjectOrganisation.__table__, ProjectOrganisationFigure.__table__
-        money = self._money([pof.c.organisation_id], pof, where=[pof.c.role == role])
-        return self._linked(po, "organisation_id", pof, money, where=[po.c.role == role])
-
-    def _overlapping(self, links, key) -> list[tuple[str, Part]]:
-        """Each link row carries its project's whole figures (rows overlap)."""
-        pf, s = ProjectFigure.__table__, self.s
-        money = select(links.c[key], *_zeros(COUNT_COLUMNS), *_sums(pf, AMOUNT_COLUMNS)) \
-            .select_from(pf.join(links, links.c.project_id == pf.c.project_id).join(s, s.c.id == pf.c.project_id)) \
-            .where(*year_range(pf.c.year, self.args))
-        return self._linked(links, key, pf, Part(money.group_by(links.c[key]), 1))
-
-    def _activity_type(self, dimension):
-        return self._overlapping(ProjectActivityType.__table__, "activity_type_id")
-
-    def _rcp(self, dimension):
-        link = self.args.get("rcp_link") or "any"
-        stated = select(ProjectRcp.project_id, ProjectRcp.rcp_id)
-        derived = select(ProjectCountry.project_id, RcpMember.rcp_id).join(
-            RcpMember, and_(RcpMember.country_code == ProjectCountry.country_code, RcpMember.role == "member"))
-        links = {"stated": stated, "derived": derived.distinct(), "any": union(stated, derived)}[link]
-        return self._overlapping(links.subquery("links"), "rcp_id")
-
-    def cells(self) -> list[tuple[str, Part]]:
-        """Region x priority: the priority attribution by region."""
-        pp, ppf, s = ProjectPriority.__table__, ProjectPriorityFigure.__table__, self.s
-        return [("cells", self._counts([s.c.region_id, pp.c.priority_id], pp, pp.c.project_id)),
-                ("cells", self._money([s.c.region_id, ppf.c.priority_id], ppf))]
-
+        self.funder = bindparam("f_funder", type_=Integer) if args.get("funder") else None
 
     def params(self) -> dict:
-        return filter_params(self.args)
+        params = filter_params(self.args)
+        if self.args.get("funder"):
+            params["f_funder"] = current().organisations[self.args["funder"]].id
+        return params
+
+    def _splits(self, dims) -> frozenset:
+        splits = {split_of(d, self.args) for d in dims if d.kind == "split"}
+        return frozenset(splits | ({EVIDENCE_ROLE} if self.funder is not None else set()))
+
+    def _source(self, splits: frozenset):
+        """The figures holding every split asked for: (a FROM with project_id, year, the split keys and the
+        amounts, its WHERE clauses)."""
+        def funder(table) -> list:
+            return [] if self.funder is None else [table.c.organisation_id == self.funder]
+
+        if splits in SPLIT_TABLES:
+            return SPLIT_TABLES[splits], []
+        if len(splits) == 1:
+            (role,) = splits
+            if role == EVIDENCE_ROLE:
+                return POF, [POF.c.role == EVIDENCE_ROLE, *funder(POF)]
+            # A role nobody in the project takes part in: its whole money under 0.
+            nobody = ~exists().where(PO.c.project_id == PF.c.project_id, PO.c.role == role)
+            return union_all(
+                select(POF.c.project_id, POF.c.year, POF.c.organisation_id, *_amounts(POF)).where(POF.c.role == role),
+                select(PF.c.project_id, PF.c.year, literal(NO_FUNDER).label("organisation_id"), *_amounts(PF))
+                .where(nobody)).subquery("role_figures"), []
+        if splits <= CUBE_SPLITS:
+            return PXF, funder(PXF)
+        raise ValueError(f"no figures cross {sorted(splits)}")  # refused before (aggregates.check_crossing)
+
+    def _members(self, dimension: Dimension):
+        """(project_id, key): the values of a dimension each project counts for, "none" included."""
+        key = dimension.key
+        if key == "priority":
+            return _with_none(ProjectPriority.__table__, "priority_id", 0).subquery("m_priority")
+        if key == "country":
+            return _with_none(ProjectCountry.__table__, "country_code", "").subquery("m_country")
+        if key == "activity-type":
+            return _with_none(ProjectActivityType.__table__, "activity_type_id", 0).subquery("m_activity")
+        if key == "rcp":
+            link = self.args.get("rcp_link") or "any"
+            stated = select(ProjectRcp.project_id, ProjectRcp.rcp_id)
+            derived = select(ProjectCountry.project_id, RcpMember.rcp_id).join(
+                RcpMember, and_(RcpMember.country_code == ProjectCountry.country_code, RcpMember.role == "member"))
+            links = {"stated": stated, "derived": derived.distinct(), "any": union(stated, derived)}[link]
+            return _with_none(links.subquery("links"), "rcp_id", 0).subquery("m_rcp")
+        role = role_of(dimension, self.args)
+        if role == EVIDENCE_ROLE:  # with a funder, only its own row: the money is its own
+            return _funders(self.funder).subquery("m_funders")
+        links = select(PO.c.project_id, PO.c.organisation_id).where(PO.c.role == role).subquery("links")
+        return _with_none(links, "organisation_id", NO_FUNDER).subquery("m_role")
+
+    def _funded(self) -> list:
+        """The projects the `funder` counts for."""
+        if self.funder is None:
+            return []
+        return [self.s.c.id.in_(select(_funders(self.funder).subquery("f").c.project_id))]
+
+    def _counts(self, dims) -> Part:
+        s = self.s
+        keys, source, where = [], s, []
+        year = any(d.kind == "year" for d in dims)
+        if year:  # the projects with figures in each year (and split value): the rows the money part sums
+            figures, clauses = self._source(self._splits(dims))
+            split_keys = [figures.c[d.column] for d in dims if d.kind == "split"]
+            held = select(figures.c.project_id, figures.c.year, *split_keys) \
+                .where(*clauses, *year_range(figures.c.year, self.args)).distinct().subquery("held")
+            source = held.join(s, s.c.id == held.c.project_id)
+        else:
+            where = self._funded()
+        for d in dims:
+            if d.kind == "project":
+                keys.append(s.c[d.column])
+            elif year and d.kind in ("year", "split"):
+                keys.append(held.c[d.column])
+            else:
+                members = self._members(d)
+                source = source.join(members, members.c.project_id == s.c.id)
+                keys.append(members.c.key)
+        statement = select(*keys, *_sums(s, COUNT_COLUMNS), *_zeros(AMOUNT_COLUMNS)).select_from(source).where(*where)
+        return Part(statement.group_by(*keys) if keys else statement, len(keys))
+
+    def _money(self, dims) -> Part:
+        s = self.s
+        figures, clauses = self._source(self._splits(dims))
+        source = figures.join(s, s.c.id == figures.c.project_id)
+        keys = []
+        for d in dims:
+            if d.kind == "project":
+                keys.append(s.c[d.column])
+            elif d.kind in ("year", "split"):
+                keys.append(figures.c[d.column])
+            else:
+                members = self._members(d)
+                source = source.join(members, members.c.project_id == figures.c.project_id)
+                keys.append(members.c.key)
+        statement = select(*keys, *_zeros(COUNT_COLUMNS), *_sums(figures, AMOUNT_COLUMNS)).select_from(source) \
+            .where(*clauses, *year_range(figures.c.year, self.args))
+        return Part(statement.group_by(*keys) if keys else statement, len(keys))
+
+    def parts(self, name: str, dims: tuple) -> list[tuple[str, Part]]:
+        return [(name, self._counts(dims)), (name, self._money(dims))]
+
+
+def _amounts(source):
+    return [source.c[name] for name in AMOUNT_COLUMNS]
 
 
 class RollupReader:
@@ -215,19 +281,45 @@ class RollupReader:
                   "r_low": self.low or 0, "r_high": self.high or 9999}
         if args.get("region"):
             params["r_region"] = vocab.regions[args["region"]].id
+        if args.get("funder"):
+            params["r_funder"] = vocab.organisations[args["funder"]].id
         for name in ("status", "synthetic"):
             if args.get(name) is not None:
                 params[f"r_{name}"] = args[name]
         return params
 
     @staticmethod
-    def serves(args: dict, dimension: Dimension | None) -> bool:
-        by_organisation = dimension is not None and dimension.membership == "organisation"
-        allowed = ROLLUP_FILTERS | ({"organisation_role"} if by_organisation else set())
-        return (dimension is None or dimension.rollup is not None) and all(
-            name in allowed for name, value in args.items() if value is not None)
+    def table(args: dict, dims: tuple):
+        """The rollup table that holds these dimensions under these filters, and its role; None if none does."""
+        if any(d.rollup_column is None for d in dims):
+            return None
+        organisations = [d for d in dims if d.is_organisation]
+        role = role_of(organisations[0], args) if organisations else None
+        if args.get("funder"):
+            if role not in (None, EVIDENCE_ROLE):
+                return None
+            role = EVIDENCE_ROLE
+        single = {"country": RollupCountry}
+        own = [d for d in dims if d.key in single]
+        if own:  # this table holds one split: crossed only with region, status or year, without a funder
+            others = [d for d in dims if d not in own]
+            if len(own) > 1 or role is not None or any(d.kind not in ("project", "year") for d in others):
+                return None
+            return single[own[0].key], None
+        if any(d.key == "priority" for d in dims):
+            return (RollupPriorityFunder, role) if role == EVIDENCE_ROLE else (RollupPriority, None) if (
+                role is None) else None
+        return (RollupOrganisation, role) if role else (RollupProject, None)
 
-    def _where(self, table) -> list:
+    @classmethod
+    def serves(cls, args: dict, dims: tuple) -> bool:
+        organisations = any(d.is_organisation for d in dims)
+        allowed = ROLLUP_FILTERS | ({"organisation_role"} if organisations else set())
+        needed = [dims, *((d,) for d in dims), ()]
+        return all(name in allowed for name, value in args.items() if value is not None) and all(
+            cls.table(args, question) is not None for question in needed)
+
+    def _where(self, table, role) -> list:
         args = self.args
         clauses = [table.filter_priority_id == bindparam("r_priority", type_=Integer)]
         if args.get("region"):
@@ -236,6 +328,10 @@ class RollupReader:
             clauses.append(table.status == bindparam("r_status", type_=String))
         if args.get("synthetic") is not None:
             clauses.append(table.synthetic == bindparam("r_synthetic", type_=Boolean))
+        if table is RollupOrganisation:
+            clauses.append(table.role == role)
+        if args.get("funder"):
+            clauses.append(table.organisation_id == bindparam("r_funder", type_=Integer))
         return clauses
 
     def _conditions(self, table, by_year: bool):
@@ -254,33 +350,21 @@ class RollupReader:
         return [column.between(bindparam("r_low", type_=Integer), bindparam("r_high", type_=Integer))] if (
             self.low or self.high) else []
 
-    def _part(self, table, keys, where=(), by_year=False) -> Part:
-        counts, money = self._conditions(table, by_year)
+    def parts(self, name: str, dims: tuple) -> list[tuple[str, Part]]:
+        table, role = self.table(self.args, dims)
+        keys = [getattr(table, d.rollup_column) for d in dims]
+        counts, money = self._conditions(table, any(d.kind == "year" for d in dims))
         values = [func.coalesce(func.sum(case((counts, getattr(table, n)), else_=0)), 0) for n in COUNT_COLUMNS] + \
                  [func.coalesce(func.sum(case((money, getattr(table, n)), else_=0)), 0) for n in AMOUNT_COLUMNS]
-        statement = select(*keys, *values).where(*self._where(table), *where, or_(counts, money))
+        statement = select(*keys, *values).where(*self._where(table, role), or_(counts, money))
         if not keys:
-            return Part(statement, 0)
+            return [(name, Part(statement, 0))]
         # Cells whose projects all moved away stay behind with zero counts: an empty group is not a row.
-        return Part(statement.group_by(*keys).having(values[0] > 0), len(keys))
-
-    def totals(self) -> list[tuple[str, Part]]:
-        return [("total", self._part(RollupProject, []))]
-
-    def grouped(self, dimension: Dimension) -> list[tuple[str, Part]]:
-        table = dimension.rollup
-        keys = [getattr(table, c) for c in dimension.rollup_group]
-        where = [table.role == role_of(dimension, self.args)] if dimension.membership == "organisation" else []
-        return [("rows", self._part(table, keys, where, by_year=dimension.key == "year"))]
-
-    def cells(self) -> list[tuple[str, Part]]:
-        return [("cells", self._part(RollupPriority, [RollupPriority.region_id, RollupPriority.priority_id]))]
+        return [(name, Part(statement.group_by(*keys).having(values[0] > 0), len(keys)))]
 
 
-def reader(args: dict, dimension: Dimension | None = None, use_rollups: bool = True, parts: int = 2):
-    """The rollups when they can answer; else the base tables (their filter shared by the parts when there
-    are several; a single query is better left to the planner)."""
-    if use_rollups and RollupReader.serves(args, dimension):
+def reader(args: dict, dims: tuple = (), use_rollups: bool = True):
+    """The rollups when they can answer; else the base tables (their filter one CTE that every part reads)."""
+    if use_rollups and RollupReader.serves(args, dims):
         return RollupReader(args)
-    return BaseReader(args, shared=parts > 1)
-
+    return BaseReader(args)

@@ -7,33 +7,36 @@ from sqlalchemy import (
     BigInteger,
     Integer,
     and_,
-    case,
     delete,
     exists,
     func,
     insert,
     literal,
-    not_,
-    or_,
     select,
     true,
     type_coerce,
+    union,
     union_all,
 )
 
 from portfolio import dialect
 from portfolio.extensions import db
-from portfolio.measures import AMOUNT_COLUMNS, COUNT_COLUMNS
+from portfolio.figure_columns import AMOUNT_COLUMNS, COUNT_COLUMNS, EVIDENCE_ROLE, unknown_flags
 from portfolio.models import (
     ORGANISATION_ROLES,
     Project,
+    ProjectCountry,
+    ProjectCountryFigure,
+    ProjectCrossFigure,
     ProjectFigure,
     ProjectOrganisation,
     ProjectOrganisationFigure,
     ProjectPriority,
     ProjectPriorityFigure,
+    RollupCountry,
     RollupOrganisation,
     RollupPriority,
+    RollupPriorityFunder,
     RollupProject,
 )
 from portfolio.models.rollup import KIND_ALL, KIND_GAP, KIND_RUN, KIND_YEAR
@@ -43,23 +46,18 @@ KEYS = ("filter_priority_id", "region_id", "status", "synthetic", "kind", "lo", 
 P, PF = Project.__table__, ProjectFigure.__table__
 PP, PPF = ProjectPriority.__table__, ProjectPriorityFigure.__table__
 PO, POF = ProjectOrganisation.__table__, ProjectOrganisationFigure.__table__
+PXF = ProjectCrossFigure.__table__
+PC, PCF = ProjectCountry.__table__, ProjectCountryFigure.__table__
 
 
 def _only(statement, column, ids):
     return statement if ids is None else statement.where(dialect.id_filter(column, ids))
 
 
-def _flag(condition):
-    return case((condition, 1), else_=0)
-
-
 def _projects(ids):
     """Each project with its keys and its three unknown flags."""
     return _only(select(P.c.id, P.c.region_id, P.c.status, P.c.synthetic,
-                        _flag(P.c.budget_usd.is_(None)).label("unknown_budget"),
-                        _flag(P.c.original_budget_usd.is_(None)).label("unknown_original"),
-                        _flag(not_(P.c.actuals_known)).label("unknown_actuals"),
-                        _flag(or_(P.c.budget_usd.is_(None), not_(P.c.actuals_known))).label("unknown_remaining")),
+                        *(flag.label(name) for name, flag in unknown_flags(P.c).items())),
                  P.c.id, ids).subquery("p")
 
 
@@ -73,26 +71,66 @@ def _amounts(source):
     return [source.c[name] for name in AMOUNT_COLUMNS]
 
 
+def _priority_members(ids):
+    """(project, priority) for each priority a project serves, (project, 0) for a project serving none."""
+    none = ~exists().where(PP.c.project_id == P.c.id)
+    return union_all(_only(select(PP.c.project_id, PP.c.priority_id), PP.c.project_id, ids),
+                     _only(select(P.c.id, literal(0)).where(none), P.c.id, ids))
+
+
+def _link_members(links, column: str, none, ids):
+    """(project, value) for each value of a link a project has, (project, `none`) for a project with none."""
+    nothing = ~exists().where(links.c.project_id == P.c.id)
+    return union_all(_only(select(links.c.project_id, links.c[column]), links.c.project_id, ids),
+                     _only(select(P.c.id, literal(none).label(column)).where(nothing), P.c.id, ids))
+
+
+def _organisation_members(ids, roles):
+    """(project, role, organisation) for the organisations a project counts for in each role: its participants
+    and, in the funding role, every funder money is attributed to (0 among them: no funder stated); (project,
+    role, 0) where it has neither. The same members as figures.derive's."""
+    none = ~exists().where(PO.c.project_id == P.c.id, PO.c.role == roles.c.role) & ~exists().where(
+        POF.c.project_id == P.c.id, POF.c.role == roles.c.role)
+    return union(
+        _only(select(PO.c.project_id, PO.c.role, PO.c.organisation_id).join(roles, roles.c.role == PO.c.role),
+              PO.c.project_id, ids),
+        _only(select(POF.c.project_id, POF.c.role, POF.c.organisation_id).join(roles, roles.c.role == POF.c.role),
+              POF.c.project_id, ids),
+        _only(select(P.c.id, roles.c.role, literal(0)).select_from(P).join(roles, true()).where(none), P.c.id, ids))
+
+
+def _roles(only=None):
+    return union_all(*(select(literal(role).label("role")) for role in ORGANISATION_ROLES
+                       if only is None or role == only)).subquery("r")
+
+
 def _groups(table, ids):
     """(members, yearly, group columns): which groups each project is in, and its money by group and year."""
     if table is RollupProject:
         return (_only(select(P.c.id.label("project_id")), P.c.id, ids).subquery("m"),
                 _only(select(PF), PF.c.project_id, ids).subquery("y"), [])
-    if table is RollupPriority:
-        none = ~exists().where(PP.c.project_id == P.c.id)
-        members = union_all(_only(select(PP.c.project_id, PP.c.priority_id), PP.c.project_id, ids),
-                            _only(select(P.c.id, literal(0)).where(none), P.c.id, ids)).subquery("m")
-        yearly = union_all(
-            _only(select(PPF.c.project_id, PPF.c.priority_id, PPF.c.year, *_amounts(PPF)), PPF.c.project_id, ids),
-            _only(select(PF.c.project_id, literal(0), PF.c.year, *_amounts(PF)).join(P, P.c.id == PF.c.project_id)
-                  .where(none), PF.c.project_id, ids)).subquery("y")
-        return members, yearly, ["priority_id"]
-    roles = union_all(*(select(literal(role).label("role")) for role in ORGANISATION_ROLES)).subquery("r")
-    none = ~exists().where(PO.c.project_id == P.c.id, PO.c.role == roles.c.role)
-    members = union_all(
-        _only(select(PO.c.project_id, PO.c.role, PO.c.organisation_id), PO.c.project_id, ids),
-        _only(select(P.c.id, roles.c.role, literal(0)).select_from(P).join(roles, true()).where(none),
-              P.c.id, ids)).subquery("m")
+    if table is RollupPriority:  # the priority figures hold every cent, under 0 for a project serving none
+        return (_priority_members(ids).subquery("m"), _only(select(PPF), PPF.c.project_id, ids).subquery("y"),
+                ["priority_id"])
+    if table is RollupCountry:  # the country figures hold every cent, under "" for a project in none
+        return (_link_members(PC, "country_code", "", ids).subquery("m"),
+                _only(select(PCF), PCF.c.project_id, ids).subquery("y"), ["country_code"])
+    if table is RollupPriorityFunder:
+        priorities = _priority_members(ids).subquery("pm")
+        funding = _roles(EVIDENCE_ROLE)
+        funders = _organisation_members(ids, funding).subquery("fm")
+        members = select(priorities.c.project_id, priorities.c.priority_id, funders.c.organisation_id).join(
+            funders, funders.c.project_id == priorities.c.project_id).subquery("m")
+        yearly = _only(select(PXF.c.project_id, PXF.c.priority_id, PXF.c.organisation_id, PXF.c.year,
+                              *(func.sum(PXF.c[a]).label(a) for a in AMOUNT_COLUMNS)), PXF.c.project_id, ids) \
+            .group_by(PXF.c.project_id, PXF.c.priority_id, PXF.c.organisation_id, PXF.c.year).subquery("y")
+        return members, yearly, ["priority_id", "organisation_id"]
+    roles = _roles()
+    members = _organisation_members(ids, roles).subquery("m")
+    # Money of a role nobody takes part in is the project's whole money under 0. (The funding role has
+    # figure rows for every cent, so a project with money always has funding rows.)
+    none = ~exists().where(PO.c.project_id == P.c.id, PO.c.role == roles.c.role) & ~exists().where(
+        POF.c.project_id == P.c.id, POF.c.role == roles.c.role)
     yearly = union_all(
         _only(select(POF.c.project_id, POF.c.role, POF.c.organisation_id, POF.c.year, *_amounts(POF)),
               POF.c.project_id, ids),
@@ -155,16 +193,19 @@ def contributions(table, ids=None):
 
 
 def columns(table) -> list[str]:
-    group = {RollupProject: [], RollupPriority: ["priority_id"], RollupOrganisation: ["role", "organisation_id"]}
-    return [*KEYS[:4], *group[table], *KEYS[4:], *COUNTS, *AMOUNT_COLUMNS]
+    return [*KEYS[:4], *GROUPS[table], *KEYS[4:], *COUNTS, *AMOUNT_COLUMNS]
 
 
-TABLES = (RollupProject, RollupPriority, RollupOrganisation)
+# Each rollup table's group columns, between the filter keys and the kind.
+GROUPS = {RollupProject: [], RollupPriority: ["priority_id"], RollupOrganisation: ["role", "organisation_id"],
+          RollupPriorityFunder: ["priority_id", "organisation_id"], RollupCountry: ["country_code"]}
+TABLES = tuple(GROUPS)
 
 
-def rebuild() -> None:
-    """Recompute every rollup from the stored figures (after raw loads, or a migration)."""
-    for table in TABLES:
+def rebuild(tables=TABLES) -> None:
+    """Recompute the rollups (every one by default) from the stored figures (after raw loads, or a
+    migration)."""
+    for table in tables:
         db.session.execute(delete(table))
         db.session.execute(insert(table.__table__).from_select(columns(table), contributions(table)))
 

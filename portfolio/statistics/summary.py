@@ -7,7 +7,8 @@ from portfolio.errors import NotFound
 from portfolio.extensions import db
 from portfolio.models import PortfolioBaseline
 from portfolio.money import round_percent
-from portfolio.statistics.aggregates import aggregate, totals
+from portfolio.statistics.aggregates import aggregate, echo, filters_of, totals
+from portfolio.statistics.basis import basis
 
 
 def portfolio_summary(args: dict) -> dict:
@@ -31,9 +32,12 @@ def portfolio_summary(args: dict) -> dict:
                      "budget_percent": round_percent(known * 100 / baseline.budget_usd)},
         "by_region": [{"region": row["key"], "label": row["label"], **counts(row)}
                       for row in aggregate("region", args)["rows"]],
+        "basis": basis((), filters_of(args)),
+        "filters": echo(filters_of(args)),
         "note": f"The baseline ({baseline.as_of_label}: {baseline.project_count} projects, "
                 f"{baseline.budget_qualifier + ' ' if baseline.budget_qualifier else ''}USD {baseline.budget_usd}) is "
                 "declared by the source; itemized figures are what this database holds. A budget is null when every "
                 "project counted has an unknown budget, never 0.00; budget_percent is the known budgets' share of the "
-                "baseline.",
+                "baseline." + (f" With funder={args['funder']}: only its attributed money, in the projects it counts "
+                               "for (see basis)." if args.get("funder") else ""),
     }

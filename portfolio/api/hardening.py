@@ -2,20 +2,22 @@
 limits count by: the authenticated token, whatever the spelling of its header."""
 from flask import Flask, request
 
-from portfolio.api.problems import ProblemError
-from portfolio.auth import authenticate
+from portfolio.api.auth import authenticate
+from portfolio.api.docs import DOCS_PREFIX
+from portfolio.errors import Unauthorized
 
-DOCS_PREFIX = "/api/v1/docs"
+PUBLIC = ("/api/v1/openapi.json",)  # and the docs page: the contract is the same for everyone
 
 
 def rate_limit_key() -> str:
-    """Per token when a valid one is sent (its id: "bearer x" and "Bearer  x" are the same token), else
-    per client address (an invalid token is refused with 401 anyway)."""
+    """Per token when a valid one is sent (its id: "bearer x" and "Bearer  x" are the same token), per
+    person when a session cookie is (`user:<id>`), else per client address (an invalid token is refused
+    with 401 anyway)."""
     try:
-        token = authenticate()
-    except ProblemError:
-        token = None
-    return f"token:{token.id}" if token is not None else "addr:" + (request.remote_addr or "unknown")
+        caller = authenticate()
+    except Unauthorized:
+        caller = None
+    return caller.key if caller is not None else "addr:" + (request.remote_addr or "unknown")
 
 
 def register(app: Flask) -> None:
@@ -33,6 +35,14 @@ def register(app: Flask) -> None:
                                         "'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:")
         else:
             response.headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        api = request.path.startswith("/api/")
+        if not (request.path in PUBLIC or request.path.startswith(DOCS_PREFIX)) and (
+                api or "Cache-Control" not in response.headers):
+            # (The web app's pages and assets say how they may be cached themselves: the page no-cache,
+            # versioned libraries immutable; an API answer never keeps a cache policy of its own.)
+            # Answers depend on the caller's token (or the data at that moment): no cache may keep them. ETags
+            # still work: a client revalidates with If-None-Match and gets 304.
+            response.headers["Cache-Control"] = "no-store"
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
