@@ -132,8 +132,10 @@ def test_a_pages_preloads_are_the_urls_its_scripts_fetch(anonymous):
     assert 'href="/api/v1/portfolio/summary?region=americas&amp;year_to=2004"' in page
     # A funder is a money filter: the aggregates take it, the summary (not asked for then) would not.
     page = anonymous.get("/?funder=EC&region=americas").get_data(as_text=True)
-    assert 'href="/api/v1/aggregates/donor/region?region=americas&amp;funder=EC"' in page
+    assert 'href="/api/v1/aggregates/donor?region=americas&amp;funder=EC"' in page
     assert "/portfolio/summary" not in page
+    # The tables below the charts are fetched once the charts' answers are in, so they are not preloaded.
+    assert "/aggregates/donor/region" not in page and "/aggregates/region-priority" not in page
     assert "preload" in anonymous.get("/rcps").get_data(as_text=True)  # the strings and the session, everywhere
 
 

@@ -60,8 +60,8 @@ AGGREGATE_FILTERS = [*PROJECT_FILTERS, "budget_status"]
 # The money filter: the aggregates take it, the portfolio summary does not (with a funder the dashboard shows the
 # funder's totals in place of the baseline, and does not ask for the summary).
 DASHBOARD_FILTERS = [*AGGREGATE_FILTERS, "funder"]
-DASHBOARD_CALLS = ["/aggregates/region", "/aggregates/priority", "/aggregates/year", "/aggregates/donor",
-                   "/aggregates/region-priority", "/aggregates/donor/region"]
+# The charts' four answers; the two tables below them are fetched once these are in (js/pages/dashboard.js).
+DASHBOARD_CALLS = ["/aggregates/region", "/aggregates/priority", "/aggregates/year", "/aggregates/donor"]
 
 
 def _form_encode(text: str) -> str:
