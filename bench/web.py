@@ -8,8 +8,9 @@ For each engine it builds (or, with --reuse, reuses) the data set exactly as ben
 gunicorn as run.py does (2 threaded workers), signs a person in, and drives Debian's headless Chromium
 (Playwright for Python) to:
 
-- the dashboard, until its four charts are drawn (the app's performance mark `tcm:dashboard-charts`: summary,
-  four aggregates and the region x priority table fetched, the chart library loaded, every chart drawn);
+- the dashboard, until its first screen is drawn (the app's performance mark `tcm:dashboard-charts`: the four
+  charts drawn, their aggregates fetched and the chart library loaded, and the panel above them shown, the
+  summary against the baseline or a funder's totals; the two tables below the charts are fetched after it);
 - the project list, until its first page is shown (mark `tcm:projects-first-page`);
 
 each 10 times (median, and the spread), both with an empty browser cache (a first visit: a new browser

@@ -335,12 +335,26 @@ export function Dashboard({ query: params }) {
   const summary = useAsync(async () => (funder ? null : (await get("/portfolio/summary", projectFilters)).data), [view]);
   const funderAnswer = useAsync(async () => (funder ? load("/aggregates/donor") : null), [view]);
   const filterError = funder ? funderAnswer.error : summary.error;
+  // The page's first screen is drawn when the four charts are and the panel above them (the baseline, or the
+  // funder's totals) is shown: then the mark bench/web.py measures.
+  const topShown = useRef(false);
+  const markIfDrawn = () => {
+    if (drawn.current.size === DIMENSIONS.length && topShown.current
+        && !performance.getEntriesByName("tcm:dashboard-charts").length) {
+      performance.mark("tcm:dashboard-charts");
+    }
+  };
+  const top = funder ? funderAnswer : summary;
+  const topDone = Boolean(top.data || top.error);
+  useEffect(() => {
+    if (!topDone) return;
+    topShown.current = true;
+    markIfDrawn();
+  }, [topDone]);
   const onDrawn = (dimension) => {
     performance.mark(`tcm:chart-${dimension}`);
     drawn.current.add(dimension);
-    if (drawn.current.size === DIMENSIONS.length && !performance.getEntriesByName("tcm:dashboard-charts").length) {
-      performance.mark("tcm:dashboard-charts");
-    }
+    markIfDrawn();
   };
   const filterErrors = filterError instanceof ApiError && filterError.status === 422 ? filterError.errors : [];
   const forbidden = filterError instanceof ApiError && (filterError.status === 403 || filterError.status === 401);
