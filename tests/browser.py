@@ -80,3 +80,17 @@ def assert_api_fetched_once(page) -> None:
                           ".filter(n => n.includes('/api/v1/') || n.includes('/i18n/'))")
     twice = sorted({name for name in names if names.count(name) > 1})
     assert twice == [], twice
+
+
+FUNDER = "DEMO-DONOR-01"  # a donor of `flask demo-data`
+
+
+def api_json(page, path):
+    """The API's answer to the signed-in person of this page (the same cookie)."""
+    response = page.request.get(path)
+    assert response.ok, (path, response.status, response.text())
+    return response.json()
+
+
+def csrf(page) -> str:
+    return api_json(page, "/api/v1/session")["csrf_token"]

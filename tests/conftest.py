@@ -23,6 +23,9 @@ from sqlalchemy.pool import NullPool
 from portfolio import create_app
 from portfolio.extensions import db
 
+# The browser tests' fixtures, shared by their two modules.
+pytest_plugins = ["web_fixtures"]
+
 # Hypothesis example counts. Hypothesis's own profiles keep every test's count as it is: `ci` (loaded by
 # Hypothesis itself when CI is set: derandomized, no example database) and `default` elsewhere. `dev` runs a
 # quarter of each for the inner loop: `pytest --hypothesis-profile=dev -m "not system"`. A test with a count

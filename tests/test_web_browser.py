@@ -13,14 +13,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from browser import (
+    FUNDER,
     PASSWORD,
-    SCREENSHOTS,
-    WIDTHS,
+    api_json,
     assert_api_fetched_once,
     assert_clean,
     axe_serious,
+    csrf,
     figure,
-    launch,
     new_page,
     requires_chromium,
     sign_in,
@@ -29,81 +29,6 @@ from live import LiveServer, free_port
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.system, requires_chromium]
-
-PEOPLE = {"ada": ("admin", "Ada Admin"), "eli": ("editor", "Eli Editor"), "vic": ("viewer", "Vic Viewer"),
-          "fay": ("finance", "Fay Finance")}
-
-
-@pytest.fixture(scope="module")
-def server(app):
-    live = LiveServer(app.config["SQLALCHEMY_DATABASE_URI"], workers=2)
-    yield live
-    live.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def base_url(server):
-    return f"http://127.0.0.1:{server.port}"
-
-
-def _add_people():
-    from portfolio.extensions import db
-    from portfolio.services import users
-
-    for username, (role, name) in PEOPLE.items():
-        users.create(username, role, PASSWORD, name, actor="tests")
-    db.session.commit()
-
-
-@pytest.fixture
-def people(in_app, stored_state):
-    stored_state("web_people", lambda: in_app(_add_people))
-
-
-@pytest.fixture
-def demo(annex, runner, in_app, stored_state):
-    """The demo portfolio (126 projects, USD 67,000,000.00) and the people."""
-    def build():
-        result = runner.invoke(args=["demo-data"])
-        assert result.exit_code == 0, result.output
-        in_app(_add_people)
-
-    stored_state("web_demo", build)
-
-
-@pytest.fixture
-def pages(browser, base_url):
-    opened = []
-
-    def open_page(width=WIDTHS["desktop"], **options):
-        page = new_page(browser, base_url, width, **options)
-        opened.append(page)
-        return page
-
-    yield open_page
-    for page in opened:
-        page.context.close()
-
-
-def api_json(page, path):
-    """The API's answer to the signed-in person of this page (the same cookie)."""
-    response = page.request.get(path)
-    assert response.ok, (path, response.status, response.text())
-    return response.json()
-
-
-def csrf(page) -> str:
-    return api_json(page, "/api/v1/session")["csrf_token"]
 
 
 # -- signing in -------------------------------------------------------------------------------------------
@@ -260,7 +185,6 @@ def test_a_budget_line_and_a_transaction_added_in_the_app_change_the_dashboard(d
     assert_clean(page)
 
 
-FUNDER = "DEMO-DONOR-01"
 DIMENSION_CELLS = ("project_count", "budget_usd", "expenditure_usd", "remaining_usd", "spent_percent",
                    "unknown_budget_count", "unknown_expenditure_count")
 
@@ -699,63 +623,6 @@ def test_two_donors_lines_for_the_same_year_are_saved_from_the_form_and_shown_by
     assert_clean(page)
 
 
-# -- every page: axe-core and screenshots -----------------------------------------------------------------
-
-PAGES = [
-    ("sign-in", "/sign-in", None),
-    ("dashboard", "/", "[data-dimension=donor] .chart[data-chart-ready]"),
-    ("dashboard-filtered", "/?region=europe&year_from=2004&year_to=2006",
-     "[data-dimension=year] .chart[data-chart-ready]"),
-    ("dashboard-funder", f"/?funder={FUNDER}", "[data-dimension=donor] .chart[data-chart-ready]"),
-    ("projects", "/projects?sort=-budget", "table.projects tbody tr[data-code]"),
-    ("project", "/projects/DEMO-000002", "#finance .chart[data-chart-ready]"),
-    ("project-annex", "/projects/TCM-ANNEX-07", "#history"),
-    ("project-co-funded", "/projects/DEMO-000003", "[data-table=by-donor]"),
-    ("project-new", "/projects/new", "#priorities"),
-    ("project-edit", "/projects/DEMO-000002/edit", "#priorities"),
-    ("budget-line-new", "/projects/DEMO-000002/budget-lines/new", "#period_start"),
-    ("transaction-edit", "/projects/DEMO-000002/transactions/{transaction}/edit", "#reference"),
-    ("import", "/import", "#import-file"),
-    ("rcps", "/rcps", "table"),
-    ("rcp", "/rcps/puebla-process", "#rcp-projects ~ p, table"),
-    ("organisations", "/organisations", "table"),
-    ("organisation", "/organisations/IOM", "[data-table=organisation-figures]"),
-    ("vocabularies", "/vocabularies", "#voc-countries"),
-    ("exchange-rates", "/exchange-rates", "[data-table=rates]"),
-    ("tokens", "/admin/tokens", "[data-table=tokens]"),
-    ("users", "/admin/users", "[data-table=users]"),
-]
-
-
-def test_every_page_passes_axe_and_is_screenshotted_at_1280_and_768(demo, pages):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    failures = {}
-    for width in WIDTHS.values():
-        page = pages(width=width)
-        sign_in(page, "ada")
-        transaction = api_json(page, "/api/v1/projects/DEMO-000002/transactions")[0]["id"]
-        for name, path, ready in PAGES:
-            if name == "sign-in":
-                continue
-            page.goto(path.format(transaction=transaction))
-            page.locator("h1").wait_for()
-            if ready:
-                page.locator(ready).first.wait_for()
-            page.wait_for_load_state("networkidle")
-            serious = axe_serious(page)
-            if serious:
-                failures[f"{name}@{width}"] = serious
-            page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
-        assert_clean(page)
-        signed_out = pages(width=width)
-        signed_out.goto("/sign-in")
-        signed_out.locator("#username").wait_for()
-        if serious := axe_serious(signed_out):
-            failures[f"sign-in@{width}"] = serious
-        signed_out.screenshot(path=str(SCREENSHOTS / f"sign-in-{width}.png"), full_page=True)
-    assert failures == {}
-
-
 def _workbook(path, rows):
     from openpyxl import Workbook
 
@@ -838,26 +705,6 @@ def test_an_admin_creates_an_account_and_the_person_signs_in_with_it(people, pag
     page.locator("dialog.confirm").get_by_role("button", name="Confirm").click()
     page.locator('[data-table=users] tr[data-username="new.person"]').get_by_role("button", name="Enable").wait_for()
     assert newcomer.request.get("/api/v1/session").status == 401  # disabling ended the session
-    assert_clean(page)
-
-
-def test_keyboard_first_stop_skips_to_the_content_and_focus_is_visible(people, pages):
-    page = pages()
-    sign_in(page, "eli", next_path="/projects")
-    page.reload()  # a visit's first page: the browser's focus, at the top
-    page.locator("table.projects td").first.wait_for()
-    page.keyboard.press("Tab")
-    skip = page.get_by_role("link", name="Skip to main content")
-    expect(skip).to_be_focused()
-    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
-    page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "main"
-    page.keyboard.press("Tab")  # the first control of the page: the filters' summary
-    focused = page.evaluate("[document.activeElement.tagName, getComputedStyle(document.activeElement).outlineStyle]")
-    assert focused[0] != "BODY" and focused[1] != "none", focused
-    # After a navigation inside the app, the new page's heading has the focus.
-    page.get_by_role("link", name="RCPs").click()
-    expect(page.locator("h1")).to_be_focused()
     assert_clean(page)
 
 
