@@ -28,9 +28,10 @@ run: install
 # Install and run the whole test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL), on TEST_WORKERS
 # pytest-xdist workers, each with a database of its own. --dist loadfile: a module's tests run on one worker, one
 # after the other (test_replicas.py stops and starts the replica they share). Not loadgroup and xdist_group:
-# with pytest 9.2 it groups nothing, silently (pytest-xdist issue 1386).
+# with pytest 9.2 it groups nothing, silently (pytest-xdist issue 1386). --max-worker-restart=0: a worker ended
+# by the hang guard is not replaced and the run fails at once (a replaced worker once left it waiting forever).
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --max-worker-restart=0
 
 # Re-copy the web app's browser libraries, pinned in package-lock.json, into portfolio/web/static/vendor (needs
 # Node's npm; `make run` does not: the copies are committed).
