@@ -57,20 +57,73 @@ def _doc(extension: str) -> dict:
                     "content": {media: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
-def _routes(kind: str, path: str, operation: str, filters) -> None:
-    for extension in ("csv", "xlsx"):
-        def get(self, args, _kind=kind, _extension=extension):
-            return _file(_kind, _extension, args)
-        get.__doc__ = (f"The {kind.replace('-', ' ')} of the (filtered) projects as "
-                       f"{extension.upper()} in the layout of their bulk import: an exported file opens back in "
-                       "the importer unchanged.")
-        get = exports_blp.doc(responses=_doc(extension))(get)
-        get = exports_blp.arguments(filters, location="query")(get)
-        get = exports_blp.doc(operationId=f"{operation}{extension.capitalize()}")(get)
-        view = type(f"{operation}{extension.capitalize()}", (MethodView,), {"get": get})
-        exports_blp.route(f"{path}/export.{extension}")(view)
+@exports_blp.route("/projects/bulk/export.csv")
+class ProjectsExportCsv(MethodView):
+    @exports_blp.doc(operationId="exportProjectsBulkCsv")
+    @exports_blp.arguments(ProjectFilterSchema, location="query")
+    @exports_blp.doc(responses=_doc("csv"))
+    def get(self, args):
+        """Projects as CSV, in the bulk import's layout
+
+        The (filtered) projects, one row each: an exported file imports back unchanged."""
+        return _file("projects", "csv", args)
 
 
-_routes("projects", "/projects/bulk", "exportProjectsBulk", ProjectFilterSchema)
-_routes("budget-lines", "/budget-lines/bulk", "exportBudgetLinesBulk", BudgetFilterSchema)
-_routes("transactions", "/transactions/bulk", "exportTransactionsBulk", ProjectFilterSchema)
+@exports_blp.route("/projects/bulk/export.xlsx")
+class ProjectsExportXlsx(MethodView):
+    @exports_blp.doc(operationId="exportProjectsBulkXlsx")
+    @exports_blp.arguments(ProjectFilterSchema, location="query")
+    @exports_blp.doc(responses=_doc("xlsx"))
+    def get(self, args):
+        """Projects as XLSX, in the bulk import's layout
+
+        The (filtered) projects, one row each: an exported file imports back unchanged."""
+        return _file("projects", "xlsx", args)
+
+
+@exports_blp.route("/budget-lines/bulk/export.csv")
+class BudgetLinesExportCsv(MethodView):
+    @exports_blp.doc(operationId="exportBudgetLinesBulkCsv")
+    @exports_blp.arguments(BudgetFilterSchema, location="query")
+    @exports_blp.doc(responses=_doc("csv"))
+    def get(self, args):
+        """Budget lines as CSV, in the bulk import's layout
+
+        The (filtered) projects' budget lines, one row each: an exported file imports back unchanged."""
+        return _file("budget-lines", "csv", args)
+
+
+@exports_blp.route("/budget-lines/bulk/export.xlsx")
+class BudgetLinesExportXlsx(MethodView):
+    @exports_blp.doc(operationId="exportBudgetLinesBulkXlsx")
+    @exports_blp.arguments(BudgetFilterSchema, location="query")
+    @exports_blp.doc(responses=_doc("xlsx"))
+    def get(self, args):
+        """Budget lines as XLSX, in the bulk import's layout
+
+        The (filtered) projects' budget lines, one row each: an exported file imports back unchanged."""
+        return _file("budget-lines", "xlsx", args)
+
+
+@exports_blp.route("/transactions/bulk/export.csv")
+class TransactionsExportCsv(MethodView):
+    @exports_blp.doc(operationId="exportTransactionsBulkCsv")
+    @exports_blp.arguments(ProjectFilterSchema, location="query")
+    @exports_blp.doc(responses=_doc("csv"))
+    def get(self, args):
+        """Transactions as CSV, in the bulk import's layout
+
+        The (filtered) projects' transactions, one row each: an exported file imports back unchanged."""
+        return _file("transactions", "csv", args)
+
+
+@exports_blp.route("/transactions/bulk/export.xlsx")
+class TransactionsExportXlsx(MethodView):
+    @exports_blp.doc(operationId="exportTransactionsBulkXlsx")
+    @exports_blp.arguments(ProjectFilterSchema, location="query")
+    @exports_blp.doc(responses=_doc("xlsx"))
+    def get(self, args):
+        """Transactions as XLSX, in the bulk import's layout
+
+        The (filtered) projects' transactions, one row each: an exported file imports back unchanged."""
+        return _file("transactions", "xlsx", args)
