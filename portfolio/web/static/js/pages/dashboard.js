@@ -331,7 +331,8 @@ export function Dashboard({ query: params }) {
   const chartsAnswered = useMemo(() => Promise.allSettled(DIMENSIONS.map((d) => load(`/aggregates/${d}`))), [view]);
   const drawn = useRef(new Set());
   // The first answer also checks the filters: a 422 names the parameter, shown at its field. Without a funder the
-  // summary against the baseline; with one, the funder's row (the summary takes no money filter).
+  // summary against the baseline; with one, the funder's row, which is one answer the page needs anyway (the donor
+  // chart's): the declared baseline is the whole portfolio's, not a funder's.
   const summary = useAsync(async () => (funder ? null : (await get("/portfolio/summary", projectFilters)).data), [view]);
   const funderAnswer = useAsync(async () => (funder ? load("/aggregates/donor") : null), [view]);
   const filterError = funder ? funderAnswer.error : summary.error;
