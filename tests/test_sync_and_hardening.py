@@ -1,4 +1,5 @@
 """Incremental sync, rate limits, body limits, content types and security headers."""
+import io
 import json
 import time
 from datetime import UTC, datetime
@@ -106,6 +107,28 @@ def test_a_body_declared_in_another_charset_than_utf8_is_415_naming_the_content_
         created = client.post("/api/v1/projects", data=json.dumps(project_body(f"P-{10 + number}")),
                               content_type=content_type)
         assert created.status_code == 201, (content_type, created.json)
+
+
+def test_a_multipart_file_declared_in_another_charset_than_utf8_is_415_naming_the_file(client):
+    """The same rule for the file of a multipart form: its part declared latin-1 was read as UTF-8, so that the
+    latin-1 bytes of "Caf\u00c3\u00a9" (valid UTF-8 too) were stored as "Caf\u00e9" with a 201."""
+    csv = "code,title,region,priorities\nP-3,Caf\u00c3\u00a9,europe,cooperation\n".encode("latin-1")
+    for charset in ("latin-1", '"windows-1252"'):
+        response = client.post("/api/v1/projects/bulk?mode=create", content_type="multipart/form-data",
+                               data={"file": (io.BytesIO(csv), "p.csv", f"text/csv; charset={charset}")})
+        assert response.status_code == 415, (charset, response.json)
+        assert response.content_type == "application/problem+json"
+        assert response.json["errors"][0]["pointer"] == "/file"
+        assert "UTF-8" in response.json["detail"]
+    assert client.get("/api/v1/projects/P-3").status_code == 404  # nothing was written
+    utf8 = "code,title,region,priorities\nP-3,Caf\u00e9,europe,cooperation\n".encode()
+    for number, part_type in enumerate(("text/csv; charset=UTF-8", "text/csv", None)):
+        code = f"P-{3 + number}"
+        file = (io.BytesIO(utf8.replace(b"P-3", code.encode())), "p.csv", *([part_type] if part_type else []))
+        response = client.post("/api/v1/projects/bulk?mode=create", content_type="multipart/form-data",
+                               data={"file": file})
+        assert response.status_code == 200, (part_type, response.json)
+        assert client.get(f"/api/v1/projects/{code}").json["title"] == "Caf\u00e9"
 
 
 def test_security_headers_on_every_response(client):

@@ -257,13 +257,17 @@ def _check_charset(mimetype: str) -> None:
     """JSON is UTF-8 (RFC 8259 §8.1) and so are the CSV uploads: a body declared in another charset is refused
     rather than read as UTF-8 (latin-1 bytes read as UTF-8 are another text, silently). UTF-8 may be declared
     (any case) or not; XML declares its encoding in the document itself, which the parser follows."""
-    if not (mimetype in TEXT_TYPES or mimetype.endswith("+json")):
-        return
-    charset = request.mimetype_params.get("charset")
+    if mimetype in TEXT_TYPES or mimetype.endswith("+json"):
+        require_utf8(request.mimetype_params, "The body", "/Content-Type", "header")
+
+
+def require_utf8(params: dict, what: str, pointer: str, location: str) -> None:
+    """415 when `params` (a Content-Type's) declare a charset other than UTF-8 (any case, quoted or not)."""
+    charset = params.get("charset")
     if charset is not None and charset.strip().lower() != "utf-8":
-        message = f"The body must be UTF-8: declare charset=utf-8 or no charset (got charset={charset})."
+        message = f"{what} must be UTF-8: declare charset=utf-8 or no charset (got charset={charset})."
         raise ProblemError(415, f"{message} Encode the text as UTF-8 and send it again.",
-                           type_="unsupported-media-type", errors=[field_error("/Content-Type", message, "header")])
+                           type_="unsupported-media-type", errors=[field_error(pointer, message, location)])
 
 
 def _check_body(accepted: set[str], required: bool) -> None:

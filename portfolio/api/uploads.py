@@ -5,7 +5,7 @@ from flask import request
 
 from portfolio.api.auth import current_actor
 from portfolio.api.problems import ProblemError
-from portfolio.api.request_checks import json_body, not_json_detail
+from portfolio.api.request_checks import json_body, not_json_detail, require_utf8
 from portfolio.errors import DomainError, Invalid, field_error
 from portfolio.schemas import bulk as bulk_schemas
 from portfolio.schemas import csv_input, xlsx_input
@@ -47,7 +47,10 @@ def items(layout: csv_input.Layout) -> tuple[object, dict[int, int] | None]:
         if upload is None:
             raise Invalid([field_error("/file", "Upload the CSV or XLSX file as the form field `file`.", "files")])
         data = upload.read()
-        return _xlsx(data, layout) if data[:4] == b"PK\x03\x04" else csv_input.parse(data, layout)
+        if data[:4] == b"PK\x03\x04":
+            return _xlsx(data, layout)
+        require_utf8(upload.mimetype_params, "The file", "/file", "files")  # as for a CSV body
+        return csv_input.parse(data, layout)
     try:
         body = json_body() if request.get_data(cache=True) else None
     except (ValueError, UnicodeDecodeError) as exc:
