@@ -188,7 +188,7 @@ def test_export_needs_finance_rights(app, client):
 @pytest.mark.parametrize("dimension", ["priority", "country", "rcp", "year", "donor", "activity-type"])
 def test_filtered_aggregate_is_one_statement(app, client, demo_portfolio, dimension, monkeypatch):
     """Rows, the "none" row and the total come from one statement; the filter (here a word search) is one
-    CTE that every part reads (materialized on PostgreSQL)."""
+    CTE that every part reads (materialized on PostgreSQL; on SQLite a year's count part reads it inlined)."""
     from sqlalchemy import event
 
     from portfolio import vocabulary
@@ -216,3 +216,35 @@ def test_filtered_aggregate_is_one_statement(app, client, demo_portfolio, dimens
             db.session.remove()
     assert len(statements) == 1
     assert result["total"]["project_count"] == expected["total"]["project_count"] > 0
+
+
+def test_sqlite_counts_projects_per_year_and_funder_by_key_not_by_a_nested_scan(app, client, demo_portfolio):
+    """At 100,000 projects `/aggregates/year/donor` read from the base tables took over 25 minutes on SQLite: it
+    joined the projects with figures in each year (a DISTINCT subquery) to the materialized filter by scanning
+    the one for each row of the other. The count part now reads `projects` by its key (6 s there). The plan of
+    the statement the request runs says which."""
+    from sqlalchemy import event
+
+    from portfolio.extensions import db
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("a SQLite query plan (PostgreSQL hash-joins the two)")
+    statements = []
+    with app.app_context():
+        def listener(conn, cursor, statement, parameters, *rest):
+            statements.append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            answer = client.get("/api/v1/aggregates/year/donor?country=EC")  # a country filter: the base tables
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert answer.status_code == 200, answer.json
+        statement, parameters = next((s, p) for s, p in statements if "held" in s)
+        plan = [row[3] for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                                            parameters)]
+        db.session.remove()
+    nested = [i for i, step in enumerate(plan[:-1]) if step.startswith("SCAN held") and
+              plan[i + 1].startswith("SCAN matching")]
+    assert nested == [], plan
+    assert any(step.startswith("SEARCH projects USING INTEGER PRIMARY KEY") for step in plan), plan
