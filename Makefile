@@ -29,7 +29,8 @@ run: install
 # pytest-xdist workers, each with a database of its own. --dist loadfile: a module's tests run on one worker, one
 # after the other (test_replicas.py stops and starts the replica they share). Not loadgroup and xdist_group:
 # with pytest 9.2 it groups nothing, silently (pytest-xdist issue 1386). --max-worker-restart=0: a worker ended
-# by the hang guard is not replaced and the run fails at once (a replaced worker once left it waiting forever).
+# by the hang guard is not replaced: its test fails, the rest of its module is not run, the other workers finish
+# and the run fails (a replaced worker once left a run waiting forever).
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --max-worker-restart=0
 
