@@ -51,7 +51,7 @@ def _secret_key(instance_path: str) -> str:
 def load(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},  # pool_pre_ping: see create_app
         "API_TITLE": "TCM Portfolio API",
         "API_VERSION": "1.3.1",
         "OPENAPI_VERSION": "3.0.3",

@@ -4,6 +4,8 @@ One column per (kind of money, budget status): the current and original budget s
 BudgetStatus (indicative / committed) so that a `budget_status` filter is a choice of columns, and one
 column per IATI TransactionType this system records. Counts are per project (COUNT_COLUMNS).
 """
+from functools import cache
+
 from sqlalchemy import case, not_, or_
 
 BUDGET_STATUSES = ("indicative", "committed")
@@ -35,6 +37,7 @@ AMOUNT_COLUMNS = (
 COUNT_COLUMNS = ("project_count", "unknown_budget", "unknown_original", "unknown_actuals", "unknown_remaining")
 
 
+@cache  # every cell of every answer asks it, several times per measure
 def budget_columns(kind: str, status: str | None) -> tuple[str, ...]:
     """The stored columns of the current, original or paired current budget, for one budget status or both."""
     statuses = BUDGET_STATUSES if status is None else (status,)

@@ -81,3 +81,52 @@ def test_the_development_server_start_up_lines_are_plain_text(capsys):
     assert " * Running on http://127.0.0.1:5123" in lines, lines
     assert not any("\x1b" in line for line in lines), lines
     assert json.loads(lines[-1])["message"] == "a record for machines"  # the app's own records stay JSON
+
+
+def test_loading_the_app_opens_no_database_connection_so_gunicorn_can_fork_it(app):
+    """gunicorn.conf.py preloads the app in the master and forks its workers from it: a connection opened while
+    loading would be one socket shared by every worker."""
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    from portfolio import create_app
+
+    opened = []
+
+    def count(*_):
+        opened.append(1)
+
+    event.listen(Pool, "connect", count)
+    try:
+        create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "RATELIMIT_ENABLED": False})
+    finally:
+        event.remove(Pool, "connect", count)
+    assert opened == []
+
+
+def test_a_forked_worker_starts_with_empty_pools_and_leaves_the_parents_connection_open(app):
+    from sqlalchemy import text
+
+    from portfolio.extensions import db, forget_connections
+
+    with app.app_context():
+        parents = db.engine.connect()
+        try:
+            assert db.engine.pool.checkedout() == 1
+            forget_connections(app)  # what gunicorn.conf.py's post_fork does in the child
+            assert db.engine.pool.checkedout() == 0
+            assert parents.execute(text("SELECT 1")).scalar() == 1  # not closed under the parent
+        finally:
+            parents.close()
+
+
+def test_pooled_connections_are_checked_before_use_on_database_servers_only():
+    from portfolio import create_app
+
+    for url, checked in (("sqlite:///:memory:", False), ("postgresql+psycopg://nobody@127.0.0.1:1/none", True)):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is checked
+        with app.app_context():
+            from portfolio.extensions import db
+
+            assert db.engine.pool._pre_ping is checked

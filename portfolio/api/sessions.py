@@ -64,6 +64,13 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure))
 
+    def open_session(self, app: Flask, request):
+        # A request without the cookie (every token-authenticated call) starts an empty session without building
+        # the signing serializer first, as Flask's own method does (4% of a rollup-served answer in-process).
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
 
 def check_csrf() -> None:
     """Refuse a cookie-authenticated write without a valid X-CSRF-Token (403, naming the header)."""

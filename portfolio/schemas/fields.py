@@ -116,6 +116,7 @@ class DecimalString(fields.Field):
                     **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
         self.places, self.digits = places, digits
+        self.quantum = Decimal(1).scaleb(-places)
         self.low, self.high, self.low_exclusive, self.high_exclusive = low, high, low_exclusive, high_exclusive
         # The published pattern itself, anchored as fullmatch() anchors it (no final newline slips through).
         self.regex = re.compile(rf"\A(?:{self.pattern.removeprefix('^').removesuffix('$')})\Z")
@@ -142,7 +143,7 @@ class DecimalString(fields.Field):
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        return format(Decimal(value).quantize(Decimal(1).scaleb(-self.places)), "f")
+        return format((value if type(value) is Decimal else Decimal(value)).quantize(self.quantum), "f")
 
 
 class StrictBoolean(fields.Boolean):
