@@ -25,6 +25,9 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    from portfolio.api.json_provider import OrjsonProvider
+
+    app.json = OrjsonProvider(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from portfolio import config

@@ -248,3 +248,24 @@ def test_sqlite_counts_projects_per_year_and_funder_by_key_not_by_a_nested_scan(
               plan[i + 1].startswith("SCAN matching")]
     assert nested == [], plan
     assert any(step.startswith("SEARCH projects USING INTEGER PRIMARY KEY") for step in plan), plan
+
+
+def test_a_figures_row_dumps_as_marshmallows_own_path_dumps_it(app):
+    """schemas/aggregates.py RowDumpSchema: the fast path gives marshmallow's answer, key for key and in the
+    same order, for rows of every kind (known, unknown, negative remaining, missing keys, extra keys)."""
+    from marshmallow import Schema
+
+    from portfolio.schemas.aggregates import AggregateRowSchema, FiguresSchema
+    from portfolio.schemas.finance import DonorFiguresSchema
+    from portfolio.statistics.measures import cell
+
+    rows = [cell(None), cell((3, 1, 3, 0, 1) + (12345,) * 12, "committed"), cell((2, 0, 0, 0, 0) + (7,) * 12)]
+    rows[2]["remaining_usd"] = Decimal("-5.50")
+    partial = {k: v for k, v in rows[1].items() if k not in ("budget_usd", "spent_percent")}
+    extra = {**rows[1], "key": "europe", "label": "Europe", "share_percent": Decimal("12.345"), "other": 1}
+    with app.test_request_context():
+        for schema in (FiguresSchema(), AggregateRowSchema(), DonorFiguresSchema()):
+            for row in (*rows, partial, extra):
+                fast = schema.dump(row)
+                assert list(fast.items()) == list(Schema._serialize(schema, row).items())
+            assert schema.dump(rows, many=True) == [Schema._serialize(schema, r) for r in rows]
