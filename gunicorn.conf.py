@@ -16,12 +16,16 @@ accesslog = None  # the app writes one JSON line per request, with its request i
 errorlog = "-"
 # Request lines of any length reach the app, which refuses URLs over 8 KiB with 414 problem+json.
 limit_request_line = 0
-max_requests = 10000
-max_requests_jitter = 500
-# The app is loaded once, in the master: a worker recycled by max_requests (or replaced after a crash) is a fork
-# of it, ready at once. Without it each recycling loaded the app again (1.5 s of CPU on a 2-core machine, while
-# the other worker served alone); under load that came every 10 to 20 s. A new release therefore needs the
-# master restarted (a HUP reloads the workers from the code the master holds).
+# Workers are recycled (a guard against slow memory growth; none has been seen: bench/README.md's exports keep
+# their peak RSS) every 100,000 requests or so. At 10,000 a worker under full load was recycled every 10 s or
+# less, and each recycling cost the throughput of the seconds around it (1,100-1,300 req/s against 1,500-1,600
+# without recycling, on the by-region aggregate, interleaved runs on 2 cores).
+max_requests = 100_000
+max_requests_jitter = 5_000
+# The app is loaded once, in the master: a recycled worker (or one replaced after a crash) is a fork of it,
+# ready at once. Without it each one loaded the app again: 1.5 s of CPU on a 2-core machine, while the other
+# worker served alone. A new release therefore needs the master restarted (a HUP forks the workers from the
+# code the master holds).
 preload_app = True
 # The app reads the worker count (in-memory rate limits are per process: it says so at start-up).
 raw_env = [f"WEB_CONCURRENCY={workers}"]
