@@ -549,6 +549,11 @@ def test_derived_figures_follow_the_rules_and_partition_every_measure(app, finan
                         assert errors == []
             derived = figures.derive(state, vocab)
             project_t, priority_t, country_t, organisation_t, cross_t = figures.FIGURE_TABLES
+            shown = figures.derive(state, vocab, cube=False)  # what the views derive: all but the cube
+            assert shown.figures[cross_t] == [] and shown.totals == derived.totals
+            assert shown.members == derived.members and shown.current == derived.current
+            assert {t: rows for t, rows in shown.figures.items() if t is not cross_t} == {
+                t: rows for t, rows in derived.figures.items() if t is not cross_t}
             current_lines = current_of(kept, "donor_organisation_id")
             assert derived.totals["budget_usd"] == (sum(line["usd_amount"] for line in current_lines) if kept else None)
             originals = [line["usd_amount"] for line in kept if line["type"] == "original"]

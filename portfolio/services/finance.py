@@ -23,7 +23,7 @@ def by_donor(state: ProjectState, derived, vocab) -> list[dict]:
 
 def view(state: ProjectState) -> dict:
     vocab = current()
-    derived = figures.derive(state, vocab)
+    derived = figures.derive(state, vocab, cube=False)
     project_t, organisation_t = figures.FIGURE_TABLES[0], figures.FIGURE_TABLES[3]
     counts = counts_of(state.row)
 

@@ -45,7 +45,7 @@ def _rcp_links(state: ProjectState, vocab: Vocabulary) -> list[dict]:
 
 def present(state: ProjectState, vocab: Vocabulary) -> dict:
     row = state.row
-    d = figures.derive(state, vocab)
+    d = figures.derive(state, vocab, cube=False)
     project_t, priority_t, country_t, organisation_t, _ = figures.FIGURE_TABLES
     known = row["budget_usd"] is not None
     by_priority = figures.link_totals(d.figures[priority_t], "priority_id")
