@@ -10,6 +10,7 @@ Actions:
   capture_base  the same, with the rollups turned away: the statements the API's own base-table reader runs for
              the same request (the GROUP BY over the stored per-project figures), the crossed aggregates' baseline
   floor      per-request floor in-process: Flask test client GET /api/v1/regions vs SELECT 1 through db.session
+             (with "path" and "baseline": that request against that statement, e.g. issue #24's held-out ratio)
   counts     statements each single write sends (SQLAlchemy before_cursor_execute, plus the COPY and raw
              cursor statements PostgreSQL's fast paths send beside SQLAlchemy), and a cProfile of each
   setup      projects with 10 budget lines made through the write path, for the write cases
@@ -201,10 +202,12 @@ def floor(app, data):
             raise RuntimeError(f"{path}: {response.status_code}")
         return elapsed
 
+    baseline = text(data.get("baseline", "SELECT 1"))
+
     def select_one():
         with app.app_context():
             start = time.perf_counter()
-            db.session.execute(text("SELECT 1")).scalar()
+            db.session.execute(baseline).all()
             db.session.remove()  # the connection goes back to the pool, as at the end of a request
             return time.perf_counter() - start
 
@@ -216,6 +219,8 @@ def floor(app, data):
         samples["request"].append(request())
         samples["select_1"].append(select_one())
     result = {name: _stats(values) for name, values in samples.items()}
+    if "baseline" in data:  # the held-out ratio: no statement list or profile wanted
+        return result
     with app.app_context():
         recorder = Recorder(db.engine)
     with recorder:

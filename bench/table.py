@@ -74,6 +74,12 @@ def print_table(reports: list[dict], args) -> str:
                 f"healthz {h['regions_vs_healthz']}x, regions/SELECT 1 {h['regions_vs_select_1']}x")
             targets.append((e, "#17 floor: regions vs SELECT 1 in-process / vs healthz / vs raw SELECT 1 (HTTP)",
                             f"{ip['ratio']}x / {h['regions_vs_healthz']}x / {h['regions_vs_select_1']}x"))
+            held = f.get("held_out")
+            if held:
+                add(f"  held out, in-process: GET /api/v1/aggregates/region {_m(held['aggregate'])} vs a raw scan of "
+                    f"the largest money table ({held['statement']}) {_m(held['scan'])}: {held['ratio']}x")
+                targets.append((e, "#24 held-out ratio: region aggregate vs raw scan in-process (<= 0.1)",
+                                f"{held['ratio']}x"))
 
         t = r.get("throughput")
         if t:
