@@ -37,8 +37,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
     # A pooled connection to a database server may have been dropped (a restart, a failover): checked before use.
     # A SQLite connection is an open file that cannot be; its check was 7% of a rollup-served answer's time.
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault(
-        "pool_pre_ping", not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"))
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("pool_pre_ping", not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"))
 
     from portfolio import (  # noqa: F401  (models: tables)
         api,

@@ -253,7 +253,7 @@ def test_sqlite_counts_projects_per_year_and_funder_by_key_not_by_a_nested_scan(
 def test_a_figures_row_dumps_as_marshmallows_own_path_dumps_it(app):
     """schemas/aggregates.py RowDumpSchema: the fast path gives marshmallow's answer, key for key and in the
     same order, for rows of every kind (known, unknown, negative remaining, missing keys, extra keys)."""
-    from marshmallow import Schema
+    from marshmallow import Schema, fields
 
     from portfolio.schemas.aggregates import AggregateRowSchema, FiguresSchema
     from portfolio.schemas.finance import DonorFiguresSchema
@@ -269,3 +269,8 @@ def test_a_figures_row_dumps_as_marshmallows_own_path_dumps_it(app):
                 fast = schema.dump(row)
                 assert list(fast.items()) == list(Schema._serialize(schema, row).items())
             assert schema.dump(rows, many=True) == [Schema._serialize(schema, r) for r in rows]
+        used = FiguresSchema()
+        used.dump(rows[1])
+        narrowed = fields.Nested(used, only=("project_count", "budget_usd")).schema  # a copy of the used instance
+        assert list(narrowed.dump(rows[1])) == ["project_count", "budget_usd"]
+        assert narrowed.dump(rows[1]) == Schema._serialize(narrowed, rows[1])

@@ -121,12 +121,53 @@ def test_a_forked_worker_starts_with_empty_pools_and_leaves_the_parents_connecti
 
 
 def test_pooled_connections_are_checked_before_use_on_database_servers_only():
+    from sqlalchemy import make_url
+
     from portfolio import create_app
 
-    for url, checked in (("sqlite:///:memory:", False), ("postgresql+psycopg://nobody@127.0.0.1:1/none", True)):
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
-        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is checked
+    given = {"echo": False}
+    for url, checked in (("sqlite:///:memory:", False), ("postgresql+psycopg://nobody@127.0.0.1:1/none", True),
+                         (make_url("postgresql+psycopg://nobody@127.0.0.1:1/none"), True)):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": given,
+                          "RATELIMIT_ENABLED": False})
+        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"echo": False, "pool_pre_ping": checked}
+        assert given == {"echo": False}  # the caller's options are not changed (the next app decides anew)
         with app.app_context():
             from portfolio.extensions import db
 
             assert db.engine.pool._pre_ping is checked
+
+
+def test_json_answers_are_the_json_flasks_own_encoder_writes(app):
+    """api/json_provider.py: orjson where it writes what Flask's encoder writes; Flask's encoder elsewhere."""
+    import dataclasses
+    import enum
+    import json
+    import uuid
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from flask.json.provider import DefaultJSONProvider
+    from markupsafe import Markup
+    from werkzeug.datastructures import MultiDict
+
+    @dataclasses.dataclass
+    class Row:
+        b: int
+        a: int
+
+    class Kind(enum.IntEnum):
+        X = 3
+
+    flask_own = DefaultJSONProvider(app)
+    values = [{"b": 1, "a": [1, 2, {"z": None, "y": True}]}, Row(1, 2), {"k": Kind.X}, {"m": Markup("<b>")},
+              {1: "x", 10: "y", 9: "z"}, {"d": date(2024, 1, 2), "t": datetime(2024, 1, 2, 3, 4, 5)},
+              {"n": Decimal("1.50")}, {"u": uuid.UUID(int=5)}, {"big": 2**70}, ("a", "b"), {"é": "Côte d'Ivoire"},
+              MultiDict([("a", "1"), ("a", "2")])]
+    for value in values:
+        ours = app.json.dumps(value)
+        assert json.loads(ours) == json.loads(flask_own.dumps(value)), value
+        assert list(json.loads(ours)) == list(json.loads(flask_own.dumps(value)))  # the same key order
+    with app.test_request_context():
+        response = app.json.response({"é": 1})
+    assert response.mimetype == "application/json" and json.loads(response.get_data()) == {"é": 1}

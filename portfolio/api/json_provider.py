@@ -5,7 +5,11 @@ bits, say) is encoded by Flask's provider, as before."""
 import orjson
 from flask.json.provider import DefaultJSONProvider, _default
 
-OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+# Dates, dataclasses and subclasses of dict, list, str and int go to Flask's own `default` (so a dataclass's keys
+# are sorted, a MultiDict is refused as Flask refuses it); a key that is not a string, or anything orjson writes
+# otherwise than Flask (a float NaN, say), makes the whole answer Flask's.
+OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+           | orjson.OPT_PASSTHROUGH_SUBCLASS)
 
 
 class OrjsonProvider(DefaultJSONProvider):

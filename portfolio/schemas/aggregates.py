@@ -34,11 +34,13 @@ class RowDumpSchema(Schema):
     def _serialize(self, obj, *, many: bool = False):
         if many or type(obj) is not dict:
             return super()._serialize(obj, many=many)
-        plan = self.__dict__.get("_row_plan")
-        if plan is None:
-            plan = self._row_plan = [
-                (attr, field.attribute or attr, attr if field.data_key is None else field.data_key, field)
-                for attr, field in self.dump_fields.items()]
+        # Kept with the dump_fields it was made from: a copy of this schema narrowed by only= or exclude= (as
+        # Nested(instance, only=...) makes) has other dump_fields and makes its own plan.
+        owner, plan = self.__dict__.get("_row_plan", (None, None))
+        if owner is not self.dump_fields:
+            plan = [(attr, field.attribute or attr, attr if field.data_key is None else field.data_key, field)
+                    for attr, field in self.dump_fields.items()]
+            self._row_plan = (self.dump_fields, plan)
         out = {}
         for attr, source, key, field in plan:
             if not field._CHECK_ATTRIBUTE or source not in obj or "." in source:
