@@ -38,12 +38,14 @@ class RowDumpSchema(Schema):
         # Nested(instance, only=...) makes) has other dump_fields and makes its own plan.
         owner, plan = self.__dict__.get("_row_plan", (None, None))
         if owner is not self.dump_fields:
-            plan = [(attr, field.attribute or attr, attr if field.data_key is None else field.data_key, field)
-                    for attr, field in self.dump_fields.items()]
+            # direct: the field reads its own key of the row (marshmallow's accessor does nothing more).
+            plan = [(attr, source, attr if field.data_key is None else field.data_key, field,
+                     field._CHECK_ATTRIBUTE and "." not in source)
+                    for attr, field in self.dump_fields.items() for source in (field.attribute or attr,)]
             self._row_plan = (self.dump_fields, plan)
         out = {}
-        for attr, source, key, field in plan:
-            if not field._CHECK_ATTRIBUTE or source not in obj or "." in source:
+        for attr, source, key, field, direct in plan:
+            if not direct or source not in obj:
                 value = field.serialize(attr, obj, accessor=self.get_attribute)
                 if value is not missing:
                     out[key] = value

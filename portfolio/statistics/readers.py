@@ -274,11 +274,11 @@ def _amounts(source):
 
 # The statement's constants written into its text, not bound: a rollup answer's statement had 112 parameters,
 # all zeros and cell kinds, whose binding was 7% of the answer's time in-process.
-ZERO = literal_column("0", Integer)
-
-
 def _constant(number: int):
     return literal_column(str(int(number)), Integer)
+
+
+ZERO = _constant(0)
 
 
 class RollupReader:
