@@ -102,12 +102,20 @@ def test_rollups_equal_raw_group_by_after_random_writes(app, client, ops, filter
         assert figure_differences() == []
         for args in filters:
             assert readers.reader(args).__class__ is readers.RollupReader
-            for dimension in ("region", "priority", "year", "status", "organisation", "donor", "country"):
+            for dimension in ("region", "priority", "year", "status", "organisation", "donor", "country",
+                              "activity-type", "rcp"):
                 assert aggregates.aggregate(dimension, args) == aggregates.aggregate(dimension, args,
                                                                                      use_rollups=False), (
                     dimension, args)
+            for link in ("stated", "derived"):
+                linked = {**args, "rcp_link": link}
+                assert readers.reader(linked, (aggregates.DIMENSIONS["rcp"],)).__class__ is readers.RollupReader
+                assert aggregates.aggregate("rcp", linked) == aggregates.aggregate("rcp", linked, use_rollups=False), (
+                    link, args)
             assert aggregates.region_priority(args) == aggregates.region_priority(args, use_rollups=False)
-            for rows, columns in (("country", "region"), ("year", "country"), ("status", "country")):
+            for rows, columns in (("country", "region"), ("year", "country"), ("status", "country"),
+                                  ("activity-type", "region"), ("year", "activity-type"), ("rcp", "status"),
+                                  ("year", "rcp")):
                 assert aggregates.crossed(rows, columns, args) == aggregates.crossed(rows, columns, args,
                                                                                      use_rollups=False), (rows, args)
         for args in ({}, {"region": "europe"}, {"priority": "cooperation"}, {"status": "closed"},
@@ -122,10 +130,11 @@ def test_rollups_are_not_used_for_other_filters(app):
         assert isinstance(readers.reader({"q": "x"}), readers.BaseReader)
         assert isinstance(readers.reader({"country": "AL", "region": "europe"}), readers.BaseReader)
         dimensions = aggregates.DIMENSIONS
-        for served in (("country",), ("country", "region"), ("year", "country")):
+        for served in (("country",), ("country", "region"), ("year", "country"), ("activity-type",),
+                       ("activity-type", "status"), ("year", "activity-type"), ("rcp",), ("rcp", "region")):
             assert readers.RollupReader.serves({}, tuple(dimensions[d] for d in served)), served
-        for crossed in (("country", "priority"), ("country", "donor"), ("activity-type", "country"), ("rcp",),
-                        ("activity-type",)):
+        for crossed in (("country", "priority"), ("country", "donor"), ("activity-type", "country"),
+                        ("activity-type", "priority"), ("activity-type", "donor"), ("rcp", "priority")):
             assert not readers.RollupReader.serves({}, tuple(dimensions[d] for d in crossed)), crossed
         assert not readers.RollupReader.serves({"funder": "IOM"}, (dimensions["country"],))
         assert isinstance(readers.reader({"region": "europe", "synthetic": None}), readers.RollupReader)

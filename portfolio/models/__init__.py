@@ -35,11 +35,13 @@ from portfolio.models.reference import (
     Region,
 )
 from portfolio.models.rollup import (
+    RollupActivityType,
     RollupCountry,
     RollupOrganisation,
     RollupPriority,
     RollupPriorityFunder,
     RollupProject,
+    RollupRcp,
 )
 from portfolio.models.security import ROLES, ApiToken, IdempotencyKey
 
@@ -48,8 +50,8 @@ __all__ = [
     "ProjectPriorityFigure", "BUDGET_TYPES", "BudgetLine", "ExchangeRate", "Transaction", "ORGANISATION_ROLES",
     "ORGANISATION_TYPES", "Organisation", "ProjectOrganisation", "PROJECT_STATUSES", "Project", "ProjectActivityType",
     "ProjectCountry", "ProjectPriority", "ProjectRcp", "MEMBER_ROLES", "ActivityType", "Country", "PortfolioBaseline",
-    "Priority", "Rcp", "RcpMember", "Region", "RollupCountry",
-    "RollupOrganisation", "RollupPriority", "RollupPriorityFunder",
-    "RollupProject", "ROLES", "ApiToken", "IdempotencyKey", "DERIVED", "MaintenanceFlag", "User", "UserSession",
+    "Priority", "Rcp", "RcpMember", "Region", "RollupActivityType", "RollupCountry",
+    "RollupOrganisation", "RollupPriority", "RollupPriorityFunder", "RollupProject", "RollupRcp",
+    "ROLES", "ApiToken", "IdempotencyKey", "DERIVED", "MaintenanceFlag", "User", "UserSession",
     "ACTIVITY_SCOPES", "DAC_SECTORS", "FIGURE_TABLES",
 ]

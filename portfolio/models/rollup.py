@@ -51,8 +51,8 @@ class RollupOrganisation(_Cell, Base):
     organisation_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
-# A table of many groups (a country per cell) is read by its filter key and kind across every group: its
-# primary key starts with the group, so an index leads with what the reader selects
+# A table of many groups (a country, an activity type or an RCP per cell) is read by its filter key and kind
+# across every group: its primary key starts with the group, so an index leads with what the reader selects
 # (at 100,000 projects rollup_countries holds about 250,000 cells, and PostgreSQL scanned them all).
 class RollupCountry(_Cell, Base):
     """Money split equally across each project's countries ("" for a project with none), as the country
@@ -62,6 +62,32 @@ class RollupCountry(_Cell, Base):
     __table_args__ = (Index("ix_rollup_countries_cells", "filter_priority_id", "kind", "lo", "hi"),)
 
     country_code: Mapped[str] = mapped_column(String(4), primary_key=True)
+
+
+class RollupActivityType(_Cell, Base):
+    """Each project's whole money under each of its activity types (0 for a project with none): the rows of
+    an overlap dimension do not add up; counts: the projects of the type."""
+
+    __tablename__ = "rollup_activity_types"
+    __table_args__ = (Index("ix_rollup_activity_types_cells", "filter_priority_id", "kind", "lo", "hi"),)
+
+    activity_type_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+# The three ways `rcp_link` reads a project's RCPs, each a set of cells: the links stated for it, the RCPs its
+# countries are members of, either.
+RCP_LINKS = ("stated", "derived", "any")
+
+
+class RollupRcp(_Cell, Base):
+    """Each project's whole money under each RCP it is linked to, once per way of reading its links (`rcp_link`;
+    rcp 0: a project with no link of that way); counts: the projects linked to the RCP."""
+
+    __tablename__ = "rollup_rcps"
+    __table_args__ = (Index("ix_rollup_rcps_cells", "filter_priority_id", "kind", "lo", "hi"),)
+
+    rcp_link: Mapped[str] = mapped_column(String(8), primary_key=True)
+    rcp_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class RollupPriorityFunder(_Cell, Base):

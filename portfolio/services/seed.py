@@ -23,9 +23,11 @@ from portfolio.models import (
     Rcp,
     RcpMember,
     Region,
+    RollupRcp,
 )
 from portfolio.services import maintenance, storage
 from portfolio.services import state as states
+from portfolio.statistics import rollups
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 SEED_ACTOR = "seed"
@@ -135,6 +137,7 @@ def seed_all(seeds_dir: Path = SEEDS_DIR) -> dict[str, Counter]:
     _organisations(read("organisations.yaml", seeds_dir)["organisations"], report["organisations"])
     report["rcps"] = Counter()
     report["rcp_members"] = Counter()
+    members_changed = False
     for position, item in enumerate(rcps, start=1):
         values = {name: item.get(name) for name in (
             "name", "short_name", "kind", "region_grouping", "start_year", "stated_total", "stated_member_count",
@@ -142,9 +145,13 @@ def seed_all(seeds_dir: Path = SEEDS_DIR) -> dict[str, Counter]:
             "current_priorities", "notes", "source")}
         values["position"] = position
         rcp = _upsert(Rcp, {"code": item["code"]}, values, report["rcps"])
-        _sync_members(rcp, item, report["rcp_members"])
+        members_changed |= _sync_members(rcp, item, report["rcp_members"])
     db.session.flush()
     vocabulary.refresh()
+    if members_changed:
+        # The RCPs a project is linked to through its countries changed: their rollup cells are computed again,
+        # in the same transaction (the derived figures themselves do not depend on memberships).
+        rollups.rebuild((RollupRcp,))
     if positions and positions != _priority_positions():
         # The order of the priorities decides which of them takes a split's odd cents: every stored figure
         # and rollup is derived again, in the same transaction.
@@ -186,7 +193,8 @@ def _projects(projects: list[dict]) -> Counter:
     return report
 
 
-def _sync_members(rcp: Rcp, item: dict, report: Counter) -> None:
+def _sync_members(rcp: Rcp, item: dict, report: Counter) -> bool:
+    """Whether the RCP's members changed."""
     wanted = {}
     for role, group, counted in MEMBER_GROUPS:
         for name, code in item.get(group, []):
@@ -194,8 +202,9 @@ def _sync_members(rcp: Rcp, item: dict, report: Counter) -> None:
     current = {m.country_code: (m.role, m.name_in_source, m.in_stated_total) for m in rcp.members}
     if current == wanted:
         report["unchanged"] += len(wanted)
-        return
+        return False
     rcp.members = [RcpMember(country_code=code, role=role, name_in_source=name, in_stated_total=counted)
                    for code, (role, name, counted) in sorted(wanted.items())]
     report["created"] += len(set(wanted) - set(current))
     report["updated"] += len(set(wanted) & set(current))
+    return True

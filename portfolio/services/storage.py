@@ -172,9 +172,9 @@ def save(pairs: list[tuple[ProjectState | None, ProjectState | None]], actor: st
         cells: dict = {}
         for result, before in changed:
             if before is not None:
-                contributions.add_state(cells, before, previous[before.id], -1)
+                contributions.add_state(cells, before, previous[before.id], -1, vocab.rcp_roles)
             if result.state is not None:
-                contributions.add_state(cells, result.state, derived[result.state.id], +1)
+                contributions.add_state(cells, result.state, derived[result.state.id], +1, vocab.rcp_roles)
         contributions.apply(cells)
     dialect.insert_rows(AUDIT, events)
     return results

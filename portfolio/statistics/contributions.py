@@ -10,11 +10,13 @@ from portfolio import dialect
 from portfolio.figure_columns import AMOUNT_COLUMNS, COUNT_COLUMNS, EVIDENCE_ROLE, NO_FUNDER, counts_of
 from portfolio.models import (
     FIGURE_TABLES,
+    RollupActivityType,
     RollupCountry,
     RollupOrganisation,
     RollupPriority,
     RollupPriorityFunder,
     RollupProject,
+    RollupRcp,
 )
 from portfolio.models.rollup import KIND_ALL, KIND_GAP, KIND_RUN, KIND_YEAR
 from portfolio.statistics.rollups import columns
@@ -23,6 +25,8 @@ WIDTH = len(COUNT_COLUMNS) + len(AMOUNT_COLUMNS)
 NO_MONEY = (0,) * len(AMOUNT_COLUMNS)
 NO_PRIORITY = 0
 NO_COUNTRY = ""
+NO_ACTIVITY_TYPE = 0
+NO_RCP = 0
 
 
 def _runs(years: list[int]) -> tuple[list, list]:
@@ -42,8 +46,17 @@ def _add(cells: dict, key: tuple, values: tuple) -> None:
     cells[key] = values if current is None else tuple(map(add, current, values))
 
 
-def add_state(cells: dict, state, derived, sign: int) -> None:
-    """Add (sign=+1) or remove (-1) one project's contribution to every cell: {(table, key): values}."""
+def rcp_links(state, rcp_roles: dict) -> dict[str, set]:
+    """A project's RCPs in each way of reading its links (filters.py rcp_links), from its state and the
+    vocabulary's memberships (country -> [(rcp id, role)])."""
+    stated = {r for (r,) in state.links["rcps"]}
+    derived = {r for (c,) in state.links["countries"] for r, role in rcp_roles.get(c, ()) if role == "member"}
+    return {"stated": stated, "derived": derived, "any": stated | derived}
+
+
+def add_state(cells: dict, state, derived, sign: int, rcp_roles: dict) -> None:
+    """Add (sign=+1) or remove (-1) one project's contribution to every cell: {(table, key): values}.
+    rcp_roles: the vocabulary's RCP memberships by country (the derived RCP links)."""
     row = state.row
     counts = tuple(sign * c for c in counts_of(row))
     keys = (row["region_id"], row["status"], bool(row["synthetic"]))
@@ -65,8 +78,12 @@ def add_state(cells: dict, state, derived, sign: int) -> None:
     organisation_money = yearly(derived.figures[organisation_t], lambda r: (r["role"], r["organisation_id"]))
     country_money = yearly(derived.figures[country_t], lambda r: (r["country_code"],))
     countries = [(c,) for (c,) in state.links["countries"]] or [(NO_COUNTRY,)]
+    activity_types = state.links["activity_types"] or [(NO_ACTIVITY_TYPE,)]
     groups = {RollupProject: {(): by_year}, RollupPriority: {p: priority_money.get(p, {}) for p in priorities},
-              RollupCountry: {c: country_money.get(c, {}) for c in countries}, RollupOrganisation: {}}
+              RollupCountry: {c: country_money.get(c, {}) for c in countries}, RollupOrganisation: {},
+              RollupActivityType: {tuple(a): by_year for a in activity_types},
+              RollupRcp: {(link, r): by_year for link, rcps in rcp_links(state, rcp_roles).items()
+                          for r in (rcps or (NO_RCP,))}}
     for role, members in derived.members.items():
         for organisation in members:
             money = organisation_money.get((role, organisation))

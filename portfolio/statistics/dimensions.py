@@ -69,10 +69,10 @@ DIMENSIONS = {d.key: d for d in (
               "Money by calendar year (a budget period crossing a year end pro rata by days, a transaction in the "
               f"year of its date): {ADDS_UP}. A row counts the projects with money in that year; projects without "
               "any appear only in the total."),
-    Dimension("activity-type", "Activity type", "overlap", "activity_type_id", False, False, None,
+    Dimension("activity-type", "Activity type", "overlap", "activity_type_id", False, False, "activity_type_id",
               f"A project may have several activity types; {OVERLAP}.", "(no activity type)", 0,
               _terms("activity_types")),
-    Dimension("rcp", "RCP", "overlap", "rcp_id", False, False, None,
+    Dimension("rcp", "RCP", "overlap", "rcp_id", False, False, "rcp_id",
               f"By RCP links (`rcp_link`: stated, derived or any, the default); {OVERLAP}.", "(no RCP link)", 0,
               _terms("rcps")),
 )}

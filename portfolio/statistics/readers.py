@@ -38,11 +38,13 @@ from portfolio.models import (
     ProjectPriorityFigure,
     ProjectRcp,
     RcpMember,
+    RollupActivityType,
     RollupCountry,
     RollupOrganisation,
     RollupPriority,
     RollupPriorityFunder,
     RollupProject,
+    RollupRcp,
 )
 from portfolio.models.rollup import KIND_ALL, KIND_GAP, KIND_RUN, KIND_YEAR
 from portfolio.statistics.dimensions import CUBE_SPLITS, ROLLUP_FILTERS, Dimension, role_of, split_of
@@ -313,7 +315,7 @@ class RollupReader:
             if role not in (None, EVIDENCE_ROLE):
                 return None
             role = EVIDENCE_ROLE
-        single = {"country": RollupCountry}
+        single = {"country": RollupCountry, "activity-type": RollupActivityType, "rcp": RollupRcp}
         own = [d for d in dims if d.key in single]
         if own:  # this table holds one split: crossed only with region, status or year, without a funder
             others = [d for d in dims if d not in own]
@@ -328,7 +330,8 @@ class RollupReader:
     @classmethod
     def serves(cls, args: dict, dims: tuple) -> bool:
         organisations = any(d.is_organisation for d in dims)
-        allowed = ROLLUP_FILTERS | ({"organisation_role"} if organisations else set())
+        allowed = ROLLUP_FILTERS | ({"organisation_role"} if organisations else set()) | (
+            {"rcp_link"} if any(d.key == "rcp" for d in dims) else set())
         needed = [dims, *((d,) for d in dims), ()]
         return all(name in allowed for name, value in args.items() if value is not None) and all(
             cls.table(args, question) is not None for question in needed)
@@ -344,6 +347,8 @@ class RollupReader:
             clauses.append(table.synthetic == bindparam("r_synthetic", type_=Boolean))
         if table is RollupOrganisation:
             clauses.append(table.role == role)
+        if table is RollupRcp:  # a plan is built per rcp_link (aggregates.compute's key): a constant of it
+            clauses.append(table.rcp_link == literal(args.get("rcp_link") or "any", String))
         if args.get("funder"):
             clauses.append(table.organisation_id == bindparam("r_funder", type_=Integer))
         return clauses

@@ -25,6 +25,7 @@ from portfolio.figure_columns import AMOUNT_COLUMNS, COUNT_COLUMNS, EVIDENCE_ROL
 from portfolio.models import (
     ORGANISATION_ROLES,
     Project,
+    ProjectActivityType,
     ProjectCountry,
     ProjectCountryFigure,
     ProjectCrossFigure,
@@ -33,11 +34,15 @@ from portfolio.models import (
     ProjectOrganisationFigure,
     ProjectPriority,
     ProjectPriorityFigure,
+    ProjectRcp,
+    RcpMember,
+    RollupActivityType,
     RollupCountry,
     RollupOrganisation,
     RollupPriority,
     RollupPriorityFunder,
     RollupProject,
+    RollupRcp,
 )
 from portfolio.models.rollup import KIND_ALL, KIND_GAP, KIND_RUN, KIND_YEAR
 
@@ -48,6 +53,8 @@ PP, PPF = ProjectPriority.__table__, ProjectPriorityFigure.__table__
 PO, POF = ProjectOrganisation.__table__, ProjectOrganisationFigure.__table__
 PXF = ProjectCrossFigure.__table__
 PC, PCF = ProjectCountry.__table__, ProjectCountryFigure.__table__
+PAT = ProjectActivityType.__table__
+PR, RM = ProjectRcp.__table__, RcpMember.__table__
 
 
 def _only(statement, column, ids):
@@ -85,6 +92,21 @@ def _link_members(links, column: str, none, ids):
                      _only(select(P.c.id, literal(none).label(column)).where(nothing), P.c.id, ids))
 
 
+def _rcp_members(ids):
+    """(project, rcp_link, rcp) for each RCP a project is linked to in each way of reading its links (filters.py
+    rcp_links: stated, derived from its countries' memberships, any), (project, way, 0) where it has none."""
+    stated = _only(select(PR.c.project_id, PR.c.rcp_id), PR.c.project_id, ids)
+    derived = _only(select(PC.c.project_id, RM.c.rcp_id).join(
+        RM, and_(RM.c.country_code == PC.c.country_code, RM.c.role == "member")), PC.c.project_id, ids)
+    parts = []
+    for link, links in (("stated", stated), ("derived", derived), ("any", union(stated, derived))):
+        found = links.subquery(f"{link}_links")
+        parts.append(select(found.c.project_id, literal(link).label("rcp_link"), found.c.rcp_id).distinct())
+        parts.append(_only(select(P.c.id, literal(link), literal(0)).where(
+            ~exists().where(found.c.project_id == P.c.id)), P.c.id, ids))
+    return union_all(*parts)
+
+
 def _organisation_members(ids, roles):
     """(project, role, organisation) for the organisations a project counts for in each role: its participants
     and, in the funding role, every funder money is attributed to (0 among them: no funder stated); (project,
@@ -115,6 +137,16 @@ def _groups(table, ids):
     if table is RollupCountry:  # the country figures hold every cent, under "" for a project in none
         return (_link_members(PC, "country_code", "", ids).subquery("m"),
                 _only(select(PCF), PCF.c.project_id, ids).subquery("y"), ["country_code"])
+    if table is RollupActivityType:  # an overlap dimension: each type (0: none) carries the project's whole money
+        members = _link_members(PAT, "activity_type_id", 0, ids).subquery("m")
+        yearly = _only(select(members.c.activity_type_id, *(c for c in PF.c)).join(
+            members, members.c.project_id == PF.c.project_id), PF.c.project_id, ids).subquery("y")
+        return members, yearly, ["activity_type_id"]
+    if table is RollupRcp:  # the same, once per way of reading the links
+        members = _rcp_members(ids).subquery("m")
+        yearly = _only(select(members.c.rcp_link, members.c.rcp_id, *(c for c in PF.c)).join(
+            members, members.c.project_id == PF.c.project_id), PF.c.project_id, ids).subquery("y")
+        return members, yearly, ["rcp_link", "rcp_id"]
     if table is RollupPriorityFunder:
         priorities = _priority_members(ids).subquery("pm")
         funding = _roles(EVIDENCE_ROLE)
@@ -198,7 +230,8 @@ def columns(table) -> list[str]:
 
 # Each rollup table's group columns, between the filter keys and the kind.
 GROUPS = {RollupProject: [], RollupPriority: ["priority_id"], RollupOrganisation: ["role", "organisation_id"],
-          RollupPriorityFunder: ["priority_id", "organisation_id"], RollupCountry: ["country_code"]}
+          RollupPriorityFunder: ["priority_id", "organisation_id"], RollupCountry: ["country_code"],
+          RollupActivityType: ["activity_type_id"], RollupRcp: ["rcp_link", "rcp_id"]}
 TABLES = tuple(GROUPS)
 
 
