@@ -9,7 +9,7 @@ from portfolio.extensions import db
 from portfolio.models import BudgetLine, Country, Project, Rcp, RcpMember, Region
 from portfolio.services.maintenance import figure_differences
 from portfolio.services.seed import SEEDS_DIR, seed_all
-from portfolio.statistics import rollups
+from portfolio.statistics import aggregates, rollups
 
 
 def row_counts():
@@ -113,3 +113,32 @@ def test_a_seed_that_reorders_the_priorities_derives_every_figure_again(client, 
     by_priority = {r["key"]: r["budget_usd"] for r in client.get("/api/v1/aggregates/priority").json["rows"]}
     assert (by_priority["cooperation"], by_priority["harmonization"]) == ("500.00", "500.01")
 
+
+
+def test_a_seed_that_changes_rcp_memberships_moves_the_rcp_cells(client, tmp_path, in_app):
+    """A project's derived RCP links follow its countries' memberships: a seed that drops Albania from the
+    Budapest Process takes the project's money out of that RCP's derived cells (else the next edit of the
+    project moved the cells by links they never held)."""
+    create_project(client, "P-1", countries=["AL"])
+    add_line(client, "P-1", amount="1000.00")
+    derived = "/api/v1/aggregates/rcp?rcp_link=derived"
+    before = {r["key"]: r["budget_usd"] for r in client.get(derived).json["rows"]}
+    assert before["budapest-process"] == "1000.00"
+    shutil.copytree(SEEDS_DIR, tmp_path / "seeds")
+    rcps = tmp_path / "seeds" / "rcps.yaml"
+    text = rcps.read_text(encoding="utf-8")
+    head, budapest = text.split("  - code: budapest-process\n")
+    assert budapest.index("members: [[Albania, AL], ") < budapest.index("  - code:")
+    rcps.write_text(head + "  - code: budapest-process\n" + budapest.replace("members: [[Albania, AL], ", "members: [", 1),
+                    encoding="utf-8")
+
+    in_app(lambda: seed_all(tmp_path / "seeds"))
+    assert in_app(rollups.differences) == []
+    after = {r["key"]: r["budget_usd"] for r in client.get(derived).json["rows"]}
+    assert after["budapest-process"] is None  # no project left in it: no figure, not zero
+    args = {"rcp_link": "derived"}
+    assert in_app(lambda: aggregates.aggregate("rcp", args)) == in_app(
+        lambda: aggregates.aggregate("rcp", args, use_rollups=False))
+    client.patch("/api/v1/projects/P-1", json={"title": "Renamed"},
+                 headers={"If-Match": client.get("/api/v1/projects/P-1").headers["ETag"]})
+    assert in_app(rollups.differences) == []

@@ -238,6 +238,7 @@ TABLES = tuple(GROUPS)
 def rebuild(tables=TABLES) -> None:
     """Recompute the rollups (every one by default) from the stored figures (after raw loads, or a
     migration)."""
+    dialect.for_whole_table_statements()
     for table in tables:
         db.session.execute(delete(table))
         db.session.execute(insert(table.__table__).from_select(columns(table), contributions(table)))
@@ -246,6 +247,7 @@ def rebuild(tables=TABLES) -> None:
 def differences() -> list[tuple]:
     """Cells where the stored rollups differ from a fresh computation (always empty, or a bug)."""
     out = []
+    dialect.for_whole_table_statements()
     for table in TABLES:
         names = columns(table)
         key_count = len(names) - len(COUNTS) - len(AMOUNT_COLUMNS)
