@@ -114,29 +114,48 @@ def _sums(source, names):
     return [func.coalesce(func.sum(source.c[n]), 0).label(n) for n in names]
 
 
-PF, PPF, PCF = ProjectFigure.__table__, ProjectPriorityFigure.__table__, ProjectCountryFigure.__table__
-POF, PXF = ProjectOrganisationFigure.__table__, ProjectCrossFigure.__table__
-PO, P = ProjectOrganisation.__table__, Project.__table__
-SPLIT_TABLES = {frozenset(): PF, frozenset({"priority"}): PPF, frozenset({"country"}): PCF}
+FIGURES, PRIORITY_FIGURES, COUNTRY_FIGURES = (
+    ProjectFigure.__table__,
+    ProjectPriorityFigure.__table__,
+    ProjectCountryFigure.__table__,
+)
+ORGANISATION_FIGURES, CUBE_FIGURES = ProjectOrganisationFigure.__table__, ProjectCrossFigure.__table__
+ORGANISATION_LINKS, PROJECTS = ProjectOrganisation.__table__, Project.__table__
+SPLIT_TABLES = {
+    frozenset(): FIGURES,
+    frozenset({"priority"}): PRIORITY_FIGURES,
+    frozenset({"country"}): COUNTRY_FIGURES,
+}
 
 
 def _with_none(links, key: str, none):
     """(project_id, key) of a link table, and (project, `none`) for each project without a link."""
-    return union_all(select(links.c.project_id, links.c[key].label("key")),
-                     select(P.c.id, literal(none).label("key")).where(~exists().where(links.c.project_id == P.c.id)))
+    return union_all(
+        select(links.c.project_id, links.c[key].label("key")),
+        select(PROJECTS.c.id, literal(none).label("key")).where(~exists().where(links.c.project_id == PROJECTS.c.id)),
+    )
 
 
 def _funders(organisation=None):
     """(project_id, key) of the organisations a project counts for in the funding role: its participants and
     every funder money is attributed to (services/figures.py derive's members)."""
-    participants = select(PO.c.project_id, PO.c.organisation_id.label("key")).where(PO.c.role == EVIDENCE_ROLE)
-    attributed = select(POF.c.project_id, POF.c.organisation_id).where(POF.c.role == EVIDENCE_ROLE)
+    participants = select(ORGANISATION_LINKS.c.project_id, ORGANISATION_LINKS.c.organisation_id.label("key")).where(
+        ORGANISATION_LINKS.c.role == EVIDENCE_ROLE
+    )
+    attributed = select(ORGANISATION_FIGURES.c.project_id, ORGANISATION_FIGURES.c.organisation_id).where(
+        ORGANISATION_FIGURES.c.role == EVIDENCE_ROLE
+    )
     if organisation is not None:
-        return union(participants.where(PO.c.organisation_id == organisation),
-                     attributed.where(POF.c.organisation_id == organisation))
-    nobody = select(P.c.id, literal(NO_FUNDER)).where(
-        ~exists().where(PO.c.project_id == P.c.id, PO.c.role == EVIDENCE_ROLE),
-        ~exists().where(POF.c.project_id == P.c.id, POF.c.role == EVIDENCE_ROLE))
+        return union(
+            participants.where(ORGANISATION_LINKS.c.organisation_id == organisation),
+            attributed.where(ORGANISATION_FIGURES.c.organisation_id == organisation),
+        )
+    nobody = select(PROJECTS.c.id, literal(NO_FUNDER)).where(
+        ~exists().where(ORGANISATION_LINKS.c.project_id == PROJECTS.c.id, ORGANISATION_LINKS.c.role == EVIDENCE_ROLE),
+        ~exists().where(
+            ORGANISATION_FIGURES.c.project_id == PROJECTS.c.id, ORGANISATION_FIGURES.c.role == EVIDENCE_ROLE
+        ),
+    )
     return union(participants, attributed, nobody)
 
 
@@ -152,8 +171,9 @@ class BaseReader:
     def __init__(self, args: dict):
         self.args = args
         flags = {"project_count": literal(1), **unknown_flags(Project)}
-        matching = select(Project.id, Project.region_id, Project.status, *(v.label(k) for k, v in flags.items())) \
-            .where(*project_filters(args, years="money"))
+        matching = select(Project.id, Project.region_id, Project.status, *(v.label(k) for k, v in flags.items())).where(
+            *project_filters(args, years="money")
+        )
         # Materialized on PostgreSQL: the filter is computed once for every part that reads it.
         postgresql = db.session.get_bind().dialect.name == "postgresql"
         self.s = matching.cte("matching").prefix_with("MATERIALIZED") if postgresql else matching.cte("matching")
@@ -177,6 +197,7 @@ class BaseReader:
     def _source(self, splits: frozenset):
         """The figures holding every split asked for: (a FROM with project_id, year, the split keys and the
         amounts, its WHERE clauses)."""
+
         def funder(table) -> list:
             return [] if self.funder is None else [table.c.organisation_id == self.funder]
 
@@ -185,15 +206,30 @@ class BaseReader:
         if len(splits) == 1:
             (role,) = splits
             if role == EVIDENCE_ROLE:
-                return POF, [POF.c.role == EVIDENCE_ROLE, *funder(POF)]
+                return ORGANISATION_FIGURES, [
+                    ORGANISATION_FIGURES.c.role == EVIDENCE_ROLE,
+                    *funder(ORGANISATION_FIGURES),
+                ]
             # A role nobody in the project takes part in: its whole money under 0.
-            nobody = ~exists().where(PO.c.project_id == PF.c.project_id, PO.c.role == role)
+            nobody = ~exists().where(
+                ORGANISATION_LINKS.c.project_id == FIGURES.c.project_id, ORGANISATION_LINKS.c.role == role
+            )
             return union_all(
-                select(POF.c.project_id, POF.c.year, POF.c.organisation_id, *_amounts(POF)).where(POF.c.role == role),
-                select(PF.c.project_id, PF.c.year, literal(NO_FUNDER).label("organisation_id"), *_amounts(PF))
-                .where(nobody)).subquery("role_figures"), []
+                select(
+                    ORGANISATION_FIGURES.c.project_id,
+                    ORGANISATION_FIGURES.c.year,
+                    ORGANISATION_FIGURES.c.organisation_id,
+                    *_amounts(ORGANISATION_FIGURES),
+                ).where(ORGANISATION_FIGURES.c.role == role),
+                select(
+                    FIGURES.c.project_id,
+                    FIGURES.c.year,
+                    literal(NO_FUNDER).label("organisation_id"),
+                    *_amounts(FIGURES),
+                ).where(nobody),
+            ).subquery("role_figures"), []
         if splits <= CUBE_SPLITS:
-            return PXF, funder(PXF)
+            return CUBE_FIGURES, funder(CUBE_FIGURES)
         raise ValueError(f"no figures cross {sorted(splits)}")  # refused before (aggregates.check_crossing)
 
     def _members(self, dimension: Dimension):
@@ -209,13 +245,18 @@ class BaseReader:
             link = self.args.get("rcp_link") or "any"
             stated = select(ProjectRcp.project_id, ProjectRcp.rcp_id)
             derived = select(ProjectCountry.project_id, RcpMember.rcp_id).join(
-                RcpMember, and_(RcpMember.country_code == ProjectCountry.country_code, RcpMember.role == "member"))
+                RcpMember, and_(RcpMember.country_code == ProjectCountry.country_code, RcpMember.role == "member")
+            )
             links = {"stated": stated, "derived": derived.distinct(), "any": union(stated, derived)}[link]
             return _with_none(links.subquery("links"), "rcp_id", 0).subquery("m_rcp")
         role = role_of(dimension, self.args)
         if role == EVIDENCE_ROLE:  # with a funder, only its own row: the money is its own
             return _funders(self.funder).subquery("m_funders")
-        links = select(PO.c.project_id, PO.c.organisation_id).where(PO.c.role == role).subquery("links")
+        links = (
+            select(ORGANISATION_LINKS.c.project_id, ORGANISATION_LINKS.c.organisation_id)
+            .where(ORGANISATION_LINKS.c.role == role)
+            .subquery("links")
+        )
         return _with_none(links, "organisation_id", NO_FUNDER).subquery("m_role")
 
     def _funded(self) -> list:
@@ -231,8 +272,12 @@ class BaseReader:
         if year:  # the projects with figures in each year (and split value): the rows the money part sums
             figures, clauses = self._source(self._splits(dims))
             split_keys = [figures.c[d.column] for d in dims if d.kind == "split"]
-            held = select(figures.c.project_id, figures.c.year, *split_keys) \
-                .where(*clauses, *year_range(figures.c.year, self.args)).distinct().subquery("held")
+            held = (
+                select(figures.c.project_id, figures.c.year, *split_keys)
+                .where(*clauses, *year_range(figures.c.year, self.args))
+                .distinct()
+                .subquery("held")
+            )
             source = held.join(s, s.c.id == held.c.project_id)
         else:
             where = self._funded()
@@ -262,8 +307,11 @@ class BaseReader:
                 members = self._members(d)
                 source = source.join(members, members.c.project_id == figures.c.project_id)
                 keys.append(members.c.key)
-        statement = select(*keys, *_zeros(COUNT_COLUMNS), *_sums(figures, AMOUNT_COLUMNS)).select_from(source) \
+        statement = (
+            select(*keys, *_zeros(COUNT_COLUMNS), *_sums(figures, AMOUNT_COLUMNS))
+            .select_from(source)
             .where(*clauses, *year_range(figures.c.year, self.args))
+        )
         return Part(statement.group_by(*keys) if keys else statement, len(keys))
 
     def parts(self, name: str, dims: tuple) -> list[tuple[str, Part]]:
@@ -293,8 +341,11 @@ class RollupReader:
 
     def params(self) -> dict:
         vocab, args = current(), self.args
-        params = {"r_priority": vocab.priorities[args["priority"]].id if args.get("priority") else 0,
-                  "r_low": self.low or 0, "r_high": self.high or 9999}
+        params = {
+            "r_priority": vocab.priorities[args["priority"]].id if args.get("priority") else 0,
+            "r_low": self.low or 0,
+            "r_high": self.high or 9999,
+        }
         if args.get("region"):
             params["r_region"] = vocab.regions[args["region"]].id
         if args.get("funder"):
@@ -323,18 +374,27 @@ class RollupReader:
                 return None
             return single[own[0].key], None
         if any(d.key == "priority" for d in dims):
-            return (RollupPriorityFunder, role) if role == EVIDENCE_ROLE else (RollupPriority, None) if (
-                role is None) else None
+            return (
+                (RollupPriorityFunder, role)
+                if role == EVIDENCE_ROLE
+                else (RollupPriority, None)
+                if (role is None)
+                else None
+            )
         return (RollupOrganisation, role) if role else (RollupProject, None)
 
     @classmethod
     def serves(cls, args: dict, dims: tuple) -> bool:
         organisations = any(d.is_organisation for d in dims)
-        allowed = ROLLUP_FILTERS | ({"organisation_role"} if organisations else set()) | (
-            {"rcp_link"} if any(d.key == "rcp" for d in dims) else set())
+        allowed = (
+            ROLLUP_FILTERS
+            | ({"organisation_role"} if organisations else set())
+            | ({"rcp_link"} if any(d.key == "rcp" for d in dims) else set())
+        )
         needed = [dims, *((d,) for d in dims), ()]
         return all(name in allowed for name, value in args.items() if value is not None) and all(
-            cls.table(args, question) is not None for question in needed)
+            cls.table(args, question) is not None for question in needed
+        )
 
     def _where(self, table, role) -> list:
         args = self.args
@@ -361,20 +421,26 @@ class RollupReader:
             everyone = table.kind == _constant(KIND_ALL)
             return everyone, everyone
         low, high = bindparam("r_low", type_=Integer), bindparam("r_high", type_=Integer)
-        counts = or_(and_(table.kind == _constant(KIND_RUN), table.lo <= high, table.hi >= low),
-                     and_(table.kind == _constant(KIND_GAP), table.lo >= low, table.hi <= high))
+        counts = or_(
+            and_(table.kind == _constant(KIND_RUN), table.lo <= high, table.hi >= low),
+            and_(table.kind == _constant(KIND_GAP), table.lo >= low, table.hi <= high),
+        )
         return counts, and_(table.kind == _constant(KIND_YEAR), table.lo.between(low, high))
 
     def _range(self, column) -> list:
-        return [column.between(bindparam("r_low", type_=Integer), bindparam("r_high", type_=Integer))] if (
-            self.low or self.high) else []
+        return (
+            [column.between(bindparam("r_low", type_=Integer), bindparam("r_high", type_=Integer))]
+            if (self.low or self.high)
+            else []
+        )
 
     def parts(self, name: str, dims: tuple) -> list[tuple[str, Part]]:
         table, role = self.table(self.args, dims)
         keys = [getattr(table, d.rollup_column) for d in dims]
         counts, money = self._conditions(table, any(d.kind == "year" for d in dims))
-        values = [func.coalesce(func.sum(case((counts, getattr(table, n)), else_=ZERO)), ZERO) for n in COUNT_COLUMNS] \
-            + [func.coalesce(func.sum(case((money, getattr(table, n)), else_=ZERO)), ZERO) for n in AMOUNT_COLUMNS]
+        values = [
+            func.coalesce(func.sum(case((counts, getattr(table, n)), else_=ZERO)), ZERO) for n in COUNT_COLUMNS
+        ] + [func.coalesce(func.sum(case((money, getattr(table, n)), else_=ZERO)), ZERO) for n in AMOUNT_COLUMNS]
         statement = select(*keys, *values).where(*self._where(table, role), or_(counts, money))
         if not keys:
             return [(name, Part(statement, 0))]

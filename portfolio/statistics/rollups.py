@@ -48,13 +48,13 @@ from portfolio.models.rollup import KIND_ALL, KIND_GAP, KIND_RUN, KIND_YEAR
 
 COUNTS = COUNT_COLUMNS
 KEYS = ("filter_priority_id", "region_id", "status", "synthetic", "kind", "lo", "hi")
-P, PF = Project.__table__, ProjectFigure.__table__
-PP, PPF = ProjectPriority.__table__, ProjectPriorityFigure.__table__
-PO, POF = ProjectOrganisation.__table__, ProjectOrganisationFigure.__table__
-PXF = ProjectCrossFigure.__table__
-PC, PCF = ProjectCountry.__table__, ProjectCountryFigure.__table__
-PAT = ProjectActivityType.__table__
-PR, RM = ProjectRcp.__table__, RcpMember.__table__
+PROJECTS, FIGURES = Project.__table__, ProjectFigure.__table__
+PRIORITY_LINKS, PRIORITY_FIGURES = ProjectPriority.__table__, ProjectPriorityFigure.__table__
+ORGANISATION_LINKS, ORGANISATION_FIGURES = ProjectOrganisation.__table__, ProjectOrganisationFigure.__table__
+CUBE_FIGURES = ProjectCrossFigure.__table__
+COUNTRY_LINKS, COUNTRY_FIGURES = ProjectCountry.__table__, ProjectCountryFigure.__table__
+ACTIVITY_TYPE_LINKS = ProjectActivityType.__table__
+STATED_RCPS, RCP_MEMBERS = ProjectRcp.__table__, RcpMember.__table__
 
 
 def _only(statement, column, ids):
@@ -63,15 +63,17 @@ def _only(statement, column, ids):
 
 def _projects(ids):
     """Each project with its keys and its three unknown flags."""
-    return _only(select(P.c.id, P.c.region_id, P.c.status, P.c.synthetic,
-                        *(flag.label(name) for name, flag in unknown_flags(P.c).items())),
-                 P.c.id, ids).subquery("p")
+    return _only(select(PROJECTS.c.id, PROJECTS.c.region_id, PROJECTS.c.status, PROJECTS.c.synthetic,
+                        *(flag.label(name) for name, flag in unknown_flags(PROJECTS.c).items())),
+                 PROJECTS.c.id, ids).subquery("p")
 
 
 def _filter_priorities(ids):
     """(project, 0) for every project and (project, P) for each priority P it serves."""
-    return union_all(_only(select(P.c.id.label("project_id"), literal(0).label("fp")), P.c.id, ids),
-                     _only(select(PP.c.project_id, PP.c.priority_id), PP.c.project_id, ids)).subquery("fp")
+    return union_all(
+        _only(select(PROJECTS.c.id.label("project_id"), literal(0).label("fp")), PROJECTS.c.id, ids),
+        _only(select(PRIORITY_LINKS.c.project_id, PRIORITY_LINKS.c.priority_id), PRIORITY_LINKS.c.project_id, ids),
+    ).subquery("fp")
 
 
 def _amounts(source):
@@ -80,30 +82,47 @@ def _amounts(source):
 
 def _priority_members(ids):
     """(project, priority) for each priority a project serves, (project, 0) for a project serving none."""
-    none = ~exists().where(PP.c.project_id == P.c.id)
-    return union_all(_only(select(PP.c.project_id, PP.c.priority_id), PP.c.project_id, ids),
-                     _only(select(P.c.id, literal(0)).where(none), P.c.id, ids))
+    none = ~exists().where(PRIORITY_LINKS.c.project_id == PROJECTS.c.id)
+    return union_all(
+        _only(select(PRIORITY_LINKS.c.project_id, PRIORITY_LINKS.c.priority_id), PRIORITY_LINKS.c.project_id, ids),
+        _only(select(PROJECTS.c.id, literal(0)).where(none), PROJECTS.c.id, ids),
+    )
 
 
 def _link_members(links, column: str, none, ids):
     """(project, value) for each value of a link a project has, (project, `none`) for a project with none."""
-    nothing = ~exists().where(links.c.project_id == P.c.id)
-    return union_all(_only(select(links.c.project_id, links.c[column]), links.c.project_id, ids),
-                     _only(select(P.c.id, literal(none).label(column)).where(nothing), P.c.id, ids))
+    nothing = ~exists().where(links.c.project_id == PROJECTS.c.id)
+    return union_all(
+        _only(select(links.c.project_id, links.c[column]), links.c.project_id, ids),
+        _only(select(PROJECTS.c.id, literal(none).label(column)).where(nothing), PROJECTS.c.id, ids),
+    )
 
 
 def _rcp_members(ids):
     """(project, rcp_link, rcp) for each RCP a project is linked to in each way of reading its links (filters.py
     rcp_links: stated, derived from its countries' memberships, any), (project, way, 0) where it has none."""
-    stated = _only(select(PR.c.project_id, PR.c.rcp_id), PR.c.project_id, ids)
-    derived = _only(select(PC.c.project_id, RM.c.rcp_id).join(
-        RM, and_(RM.c.country_code == PC.c.country_code, RM.c.role == "member")), PC.c.project_id, ids)
+    stated = _only(select(STATED_RCPS.c.project_id, STATED_RCPS.c.rcp_id), STATED_RCPS.c.project_id, ids)
+    derived = _only(
+        select(COUNTRY_LINKS.c.project_id, RCP_MEMBERS.c.rcp_id).join(
+            RCP_MEMBERS,
+            and_(RCP_MEMBERS.c.country_code == COUNTRY_LINKS.c.country_code, RCP_MEMBERS.c.role == "member"),
+        ),
+        COUNTRY_LINKS.c.project_id,
+        ids,
+    )
     parts = []
     for link, links in (("stated", stated), ("derived", derived), ("any", union(stated, derived))):
         found = links.subquery(f"{link}_links")
         parts.append(select(found.c.project_id, literal(link).label("rcp_link"), found.c.rcp_id).distinct())
-        parts.append(_only(select(P.c.id, literal(link), literal(0)).where(
-            ~exists().where(found.c.project_id == P.c.id)), P.c.id, ids))
+        parts.append(
+            _only(
+                select(PROJECTS.c.id, literal(link), literal(0)).where(
+                    ~exists().where(found.c.project_id == PROJECTS.c.id)
+                ),
+                PROJECTS.c.id,
+                ids,
+            )
+        )
     return union_all(*parts)
 
 
@@ -111,80 +130,161 @@ def _organisation_members(ids, roles):
     """(project, role, organisation) for the organisations a project counts for in each role: its participants
     and, in the funding role, every funder money is attributed to (0 among them: no funder stated); (project,
     role, 0) where it has neither. The same members as figures.derive's."""
-    none = ~exists().where(PO.c.project_id == P.c.id, PO.c.role == roles.c.role) & ~exists().where(
-        POF.c.project_id == P.c.id, POF.c.role == roles.c.role)
+    none = ~exists().where(
+        ORGANISATION_LINKS.c.project_id == PROJECTS.c.id, ORGANISATION_LINKS.c.role == roles.c.role
+    ) & ~exists().where(ORGANISATION_FIGURES.c.project_id == PROJECTS.c.id, ORGANISATION_FIGURES.c.role == roles.c.role)
     return union(
-        _only(select(PO.c.project_id, PO.c.role, PO.c.organisation_id).join(roles, roles.c.role == PO.c.role),
-              PO.c.project_id, ids),
-        _only(select(POF.c.project_id, POF.c.role, POF.c.organisation_id).join(roles, roles.c.role == POF.c.role),
-              POF.c.project_id, ids),
-        _only(select(P.c.id, roles.c.role, literal(0)).select_from(P).join(roles, true()).where(none), P.c.id, ids))
+        _only(
+            select(
+                ORGANISATION_LINKS.c.project_id, ORGANISATION_LINKS.c.role, ORGANISATION_LINKS.c.organisation_id
+            ).join(roles, roles.c.role == ORGANISATION_LINKS.c.role),
+            ORGANISATION_LINKS.c.project_id,
+            ids,
+        ),
+        _only(
+            select(
+                ORGANISATION_FIGURES.c.project_id, ORGANISATION_FIGURES.c.role, ORGANISATION_FIGURES.c.organisation_id
+            ).join(roles, roles.c.role == ORGANISATION_FIGURES.c.role),
+            ORGANISATION_FIGURES.c.project_id,
+            ids,
+        ),
+        _only(
+            select(PROJECTS.c.id, roles.c.role, literal(0)).select_from(PROJECTS).join(roles, true()).where(none),
+            PROJECTS.c.id,
+            ids,
+        ),
+    )
 
 
 def _roles(only=None):
-    return union_all(*(select(literal(role).label("role")) for role in ORGANISATION_ROLES
-                       if only is None or role == only)).subquery("r")
+    return union_all(
+        *(select(literal(role).label("role")) for role in ORGANISATION_ROLES if only is None or role == only)
+    ).subquery("r")
 
 
 def _groups(table, ids):
     """(members, yearly, group columns): which groups each project is in, and its money by group and year."""
     if table is RollupProject:
-        return (_only(select(P.c.id.label("project_id")), P.c.id, ids).subquery("m"),
-                _only(select(PF), PF.c.project_id, ids).subquery("y"), [])
+        return (
+            _only(select(PROJECTS.c.id.label("project_id")), PROJECTS.c.id, ids).subquery("m"),
+            _only(select(FIGURES), FIGURES.c.project_id, ids).subquery("y"),
+            [],
+        )
     if table is RollupPriority:  # the priority figures hold every cent, under 0 for a project serving none
-        return (_priority_members(ids).subquery("m"), _only(select(PPF), PPF.c.project_id, ids).subquery("y"),
-                ["priority_id"])
+        return (
+            _priority_members(ids).subquery("m"),
+            _only(select(PRIORITY_FIGURES), PRIORITY_FIGURES.c.project_id, ids).subquery("y"),
+            ["priority_id"],
+        )
     if table is RollupCountry:  # the country figures hold every cent, under "" for a project in none
-        return (_link_members(PC, "country_code", "", ids).subquery("m"),
-                _only(select(PCF), PCF.c.project_id, ids).subquery("y"), ["country_code"])
+        return (
+            _link_members(COUNTRY_LINKS, "country_code", "", ids).subquery("m"),
+            _only(select(COUNTRY_FIGURES), COUNTRY_FIGURES.c.project_id, ids).subquery("y"),
+            ["country_code"],
+        )
     if table is RollupActivityType:  # an overlap dimension: each type (0: none) carries the project's whole money
-        members = _link_members(PAT, "activity_type_id", 0, ids).subquery("m")
-        yearly = _only(select(members.c.activity_type_id, *(c for c in PF.c)).join(
-            members, members.c.project_id == PF.c.project_id), PF.c.project_id, ids).subquery("y")
+        members = _link_members(ACTIVITY_TYPE_LINKS, "activity_type_id", 0, ids).subquery("m")
+        yearly = _only(
+            select(members.c.activity_type_id, *(c for c in FIGURES.c)).join(
+                members, members.c.project_id == FIGURES.c.project_id
+            ),
+            FIGURES.c.project_id,
+            ids,
+        ).subquery("y")
         return members, yearly, ["activity_type_id"]
     if table is RollupRcp:  # the same, once per way of reading the links
         members = _rcp_members(ids).subquery("m")
-        yearly = _only(select(members.c.rcp_link, members.c.rcp_id, *(c for c in PF.c)).join(
-            members, members.c.project_id == PF.c.project_id), PF.c.project_id, ids).subquery("y")
+        yearly = _only(
+            select(members.c.rcp_link, members.c.rcp_id, *(c for c in FIGURES.c)).join(
+                members, members.c.project_id == FIGURES.c.project_id
+            ),
+            FIGURES.c.project_id,
+            ids,
+        ).subquery("y")
         return members, yearly, ["rcp_link", "rcp_id"]
     if table is RollupPriorityFunder:
         priorities = _priority_members(ids).subquery("pm")
         funding = _roles(EVIDENCE_ROLE)
         funders = _organisation_members(ids, funding).subquery("fm")
-        members = select(priorities.c.project_id, priorities.c.priority_id, funders.c.organisation_id).join(
-            funders, funders.c.project_id == priorities.c.project_id).subquery("m")
-        yearly = _only(select(PXF.c.project_id, PXF.c.priority_id, PXF.c.organisation_id, PXF.c.year,
-                              *(func.sum(PXF.c[a]).label(a) for a in AMOUNT_COLUMNS)), PXF.c.project_id, ids) \
-            .group_by(PXF.c.project_id, PXF.c.priority_id, PXF.c.organisation_id, PXF.c.year).subquery("y")
+        members = (
+            select(priorities.c.project_id, priorities.c.priority_id, funders.c.organisation_id)
+            .join(funders, funders.c.project_id == priorities.c.project_id)
+            .subquery("m")
+        )
+        yearly = (
+            _only(
+                select(
+                    CUBE_FIGURES.c.project_id,
+                    CUBE_FIGURES.c.priority_id,
+                    CUBE_FIGURES.c.organisation_id,
+                    CUBE_FIGURES.c.year,
+                    *(func.sum(CUBE_FIGURES.c[a]).label(a) for a in AMOUNT_COLUMNS),
+                ),
+                CUBE_FIGURES.c.project_id,
+                ids,
+            )
+            .group_by(
+                CUBE_FIGURES.c.project_id,
+                CUBE_FIGURES.c.priority_id,
+                CUBE_FIGURES.c.organisation_id,
+                CUBE_FIGURES.c.year,
+            )
+            .subquery("y")
+        )
         return members, yearly, ["priority_id", "organisation_id"]
     roles = _roles()
     members = _organisation_members(ids, roles).subquery("m")
     # Money of a role nobody takes part in is the project's whole money under 0. (The funding role has
     # figure rows for every cent, so a project with money always has funding rows.)
-    none = ~exists().where(PO.c.project_id == P.c.id, PO.c.role == roles.c.role) & ~exists().where(
-        POF.c.project_id == P.c.id, POF.c.role == roles.c.role)
+    none = ~exists().where(
+        ORGANISATION_LINKS.c.project_id == PROJECTS.c.id, ORGANISATION_LINKS.c.role == roles.c.role
+    ) & ~exists().where(ORGANISATION_FIGURES.c.project_id == PROJECTS.c.id, ORGANISATION_FIGURES.c.role == roles.c.role)
     yearly = union_all(
-        _only(select(POF.c.project_id, POF.c.role, POF.c.organisation_id, POF.c.year, *_amounts(POF)),
-              POF.c.project_id, ids),
-        _only(select(PF.c.project_id, roles.c.role, literal(0), PF.c.year, *_amounts(PF)).select_from(PF)
-              .join(P, P.c.id == PF.c.project_id).join(roles, true()).where(none), PF.c.project_id, ids)
+        _only(
+            select(
+                ORGANISATION_FIGURES.c.project_id,
+                ORGANISATION_FIGURES.c.role,
+                ORGANISATION_FIGURES.c.organisation_id,
+                ORGANISATION_FIGURES.c.year,
+                *_amounts(ORGANISATION_FIGURES),
+            ),
+            ORGANISATION_FIGURES.c.project_id,
+            ids,
+        ),
+        _only(
+            select(FIGURES.c.project_id, roles.c.role, literal(0), FIGURES.c.year, *_amounts(FIGURES))
+            .select_from(FIGURES)
+            .join(PROJECTS, PROJECTS.c.id == FIGURES.c.project_id)
+            .join(roles, true())
+            .where(none),
+            FIGURES.c.project_id,
+            ids,
+        ),
     ).subquery("y")
     return members, yearly, ["role", "organisation_id"]
 
 
 def _runs(ids):
     """Each run of consecutive years in which a project has money: (project_id, lo, hi)."""
-    island = (PF.c.year - func.row_number().over(partition_by=PF.c.project_id, order_by=PF.c.year)).label("island")
-    years = _only(select(PF.c.project_id, PF.c.year, island), PF.c.project_id, ids).subquery("years")
-    return select(years.c.project_id, func.min(years.c.year).label("lo"), func.max(years.c.year).label("hi")) \
-        .group_by(years.c.project_id, years.c.island).subquery("runs")
+    island = (
+        FIGURES.c.year - func.row_number().over(partition_by=FIGURES.c.project_id, order_by=FIGURES.c.year)
+    ).label("island")
+    years = _only(select(FIGURES.c.project_id, FIGURES.c.year, island), FIGURES.c.project_id, ids).subquery("years")
+    return (
+        select(years.c.project_id, func.min(years.c.year).label("lo"), func.max(years.c.year).label("hi"))
+        .group_by(years.c.project_id, years.c.island)
+        .subquery("runs")
+    )
 
 
 def _gaps(runs):
     previous = func.lag(runs.c.hi).over(partition_by=runs.c.project_id, order_by=runs.c.lo).label("previous")
     ordered = select(runs.c.project_id, runs.c.lo, previous).subquery("ordered")
-    return select(ordered.c.project_id, ordered.c.previous.label("lo"), ordered.c.lo.label("hi")) \
-        .where(ordered.c.previous.is_not(None)).subquery("gaps")
+    return (
+        select(ordered.c.project_id, ordered.c.previous.label("lo"), ordered.c.lo.label("hi"))
+        .where(ordered.c.previous.is_not(None))
+        .subquery("gaps")
+    )
 
 
 def _cents(column):
@@ -201,26 +301,67 @@ def contributions(table, ids=None):
 
     def cell(source, project_id, group_of, kind, lo, hi, amounts, weight=1):
         counts = [func.count() * weight, *(func.sum(f) * weight for f in flags)]
-        statement = (select(*keys, *group_of, literal(kind, Integer), lo, hi, *counts,
-                            *(_cents(a) if a is not None else literal(0, BigInteger) for a in amounts))
-                     .select_from(source).join(p, p.c.id == project_id).join(fp, fp.c.project_id == project_id))
+        statement = (
+            select(
+                *keys,
+                *group_of,
+                literal(kind, Integer),
+                lo,
+                hi,
+                *counts,
+                *(_cents(a) if a is not None else literal(0, BigInteger) for a in amounts),
+            )
+            .select_from(source)
+            .join(p, p.c.id == project_id)
+            .join(fp, fp.c.project_id == project_id)
+        )
         return statement.group_by(*keys, *group_of, *([lo, hi] if kind != KIND_ALL else []))
 
-    totals = select(yearly.c.project_id, *(yearly.c[g] for g in group),
-                    *(func.sum(yearly.c[a]).label(a) for a in AMOUNT_COLUMNS)).group_by(
-        yearly.c.project_id, *(yearly.c[g] for g in group)).subquery("t")
+    totals = (
+        select(
+            yearly.c.project_id,
+            *(yearly.c[g] for g in group),
+            *(func.sum(yearly.c[a]).label(a) for a in AMOUNT_COLUMNS),
+        )
+        .group_by(yearly.c.project_id, *(yearly.c[g] for g in group))
+        .subquery("t")
+    )
     on = and_(totals.c.project_id == members.c.project_id, *(totals.c[g] == members.c[g] for g in group))
-    everyone = cell(members.outerjoin(totals, on), members.c.project_id, [members.c[g] for g in group], KIND_ALL,
-                    literal(0, Integer), literal(0, Integer), [totals.c[a] for a in AMOUNT_COLUMNS])
-    by_year = cell(yearly, yearly.c.project_id, [yearly.c[g] for g in group], KIND_YEAR, yearly.c.year,
-                   yearly.c.year, [yearly.c[a] for a in AMOUNT_COLUMNS])
+    everyone = cell(
+        members.outerjoin(totals, on),
+        members.c.project_id,
+        [members.c[g] for g in group],
+        KIND_ALL,
+        literal(0, Integer),
+        literal(0, Integer),
+        [totals.c[a] for a in AMOUNT_COLUMNS],
+    )
+    by_year = cell(
+        yearly,
+        yearly.c.project_id,
+        [yearly.c[g] for g in group],
+        KIND_YEAR,
+        yearly.c.year,
+        yearly.c.year,
+        [yearly.c[a] for a in AMOUNT_COLUMNS],
+    )
     runs = _runs(ids)
     gaps = _gaps(runs)
     parts = [everyone, by_year]
     for source, kind, weight in ((runs, KIND_RUN, 1), (gaps, KIND_GAP, -1)):
         joined = source.join(members, members.c.project_id == source.c.project_id)
-        parts.append(cell(joined, source.c.project_id, [members.c[g] for g in group], kind, source.c.lo,
-                          source.c.hi, [None] * len(AMOUNT_COLUMNS), weight))
+        parts.append(
+            cell(
+                joined,
+                source.c.project_id,
+                [members.c[g] for g in group],
+                kind,
+                source.c.lo,
+                source.c.hi,
+                [None] * len(AMOUNT_COLUMNS),
+                weight,
+            )
+        )
     return union_all(*parts)
 
 
@@ -229,9 +370,15 @@ def columns(table) -> list[str]:
 
 
 # Each rollup table's group columns, between the filter keys and the kind.
-GROUPS = {RollupProject: [], RollupPriority: ["priority_id"], RollupOrganisation: ["role", "organisation_id"],
-          RollupPriorityFunder: ["priority_id", "organisation_id"], RollupCountry: ["country_code"],
-          RollupActivityType: ["activity_type_id"], RollupRcp: ["rcp_link", "rcp_id"]}
+GROUPS = {
+    RollupProject: [],
+    RollupPriority: ["priority_id"],
+    RollupOrganisation: ["role", "organisation_id"],
+    RollupPriorityFunder: ["priority_id", "organisation_id"],
+    RollupCountry: ["country_code"],
+    RollupActivityType: ["activity_type_id"],
+    RollupRcp: ["rcp_link", "rcp_id"],
+}
 TABLES = tuple(GROUPS)
 
 
