@@ -102,27 +102,23 @@ def _rcp_members(ids):
     """(project, rcp_link, rcp) for each RCP a project is linked to in each way of reading its links (filters.py
     rcp_links: stated, derived from its countries' memberships, any), (project, way, 0) where it has none."""
     stated = _only(select(STATED_RCPS.c.project_id, STATED_RCPS.c.rcp_id), STATED_RCPS.c.project_id, ids)
+    membership = and_(RCP_MEMBERS.c.country_code == COUNTRY_LINKS.c.country_code, RCP_MEMBERS.c.role == "member")
     derived = _only(
-        select(COUNTRY_LINKS.c.project_id, RCP_MEMBERS.c.rcp_id).join(
-            RCP_MEMBERS,
-            and_(RCP_MEMBERS.c.country_code == COUNTRY_LINKS.c.country_code, RCP_MEMBERS.c.role == "member"),
-        ),
+        select(COUNTRY_LINKS.c.project_id, RCP_MEMBERS.c.rcp_id).join(RCP_MEMBERS, membership),
         COUNTRY_LINKS.c.project_id,
         ids,
     )
+    # "No link" is asked of the base tables, each project by its key: asked of the links' subquery (a UNION for
+    # "any"), SQLite computed that subquery again for every project, quadratic in the projects.
+    no_stated = ~exists().where(STATED_RCPS.c.project_id == PROJECTS.c.id)
+    no_derived = ~exists(select(COUNTRY_LINKS.c.project_id).join(RCP_MEMBERS, membership).where(
+        COUNTRY_LINKS.c.project_id == PROJECTS.c.id))
     parts = []
-    for link, links in (("stated", stated), ("derived", derived), ("any", union(stated, derived))):
+    for link, links, none in (("stated", stated, no_stated), ("derived", derived, no_derived),
+                              ("any", union(stated, derived), and_(no_stated, no_derived))):
         found = links.subquery(f"{link}_links")
         parts.append(select(found.c.project_id, literal(link).label("rcp_link"), found.c.rcp_id).distinct())
-        parts.append(
-            _only(
-                select(PROJECTS.c.id, literal(link), literal(0)).where(
-                    ~exists().where(found.c.project_id == PROJECTS.c.id)
-                ),
-                PROJECTS.c.id,
-                ids,
-            )
-        )
+        parts.append(_only(select(PROJECTS.c.id, literal(link), literal(0)).where(none), PROJECTS.c.id, ids))
     return union_all(*parts)
 
 
