@@ -39,6 +39,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     # A SQLite connection is an open file that cannot be; its check was 7% of a rollup-served answer's time.
     options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     options.setdefault("pool_pre_ping", not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"))
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        # No JIT compilation: an aggregate over the base tables at 100,000 projects has a plan cost past
+        # jit_above_cost, and compiling it took longer than running it (bench/README.md). Replicas share the options.
+        connect_args = options["connect_args"] = dict(options.get("connect_args") or {})
+        connect_args["options"] = " ".join(filter(None, [connect_args.get("options"), "-c jit=off"]))
 
     from portfolio import (  # noqa: F401  (models: tables)
         api,

@@ -2,7 +2,9 @@
 import json
 import logging
 
+import pytest
 from helpers import create_project, project_body
+from sqlalchemy import text
 
 from portfolio.observability import JsonFormatter, RequestIdFilter
 
@@ -130,12 +132,31 @@ def test_pooled_connections_are_checked_before_use_on_database_servers_only():
                          (make_url("postgresql+psycopg://nobody@127.0.0.1:1/none"), True)):
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": given,
                           "RATELIMIT_ENABLED": False})
-        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"echo": False, "pool_pre_ping": checked}
+        no_jit = {"connect_args": {"options": "-c jit=off"}} if checked else {}
+        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"echo": False, "pool_pre_ping": checked, **no_jit}
         assert given == {"echo": False}  # the caller's options are not changed (the next app decides anew)
         with app.app_context():
             from portfolio.extensions import db
 
             assert db.engine.pool._pre_ping is checked
+
+
+def test_postgresql_connections_run_without_jit_and_keep_the_callers_options(app):
+    """JIT compilation of an aggregate's plan took longer than running it at 100,000 projects (bench/README.md)."""
+    from portfolio import create_app
+    from portfolio.extensions import db
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not str(url).startswith("postgresql"):
+        pytest.skip("PostgreSQL's setting (TEST_DATABASE_URL), as in .ci/run")
+    given = {"connect_args": {"options": "-c statement_timeout=4321"}}
+    other = create_app({"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": given, "RATELIMIT_ENABLED": False})
+    assert given == {"connect_args": {"options": "-c statement_timeout=4321"}}
+    with other.app_context():
+        assert db.session.execute(text("SHOW jit")).scalar() == "off"
+        assert db.session.execute(text("SHOW statement_timeout")).scalar() == "4321ms"
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_json_answers_are_the_json_flasks_own_encoder_writes(app):

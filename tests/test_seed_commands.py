@@ -129,8 +129,8 @@ def test_a_seed_that_changes_rcp_memberships_moves_the_rcp_cells(client, tmp_pat
     text = rcps.read_text(encoding="utf-8")
     head, budapest = text.split("  - code: budapest-process\n")
     assert budapest.index("members: [[Albania, AL], ") < budapest.index("  - code:")
-    rcps.write_text(head + "  - code: budapest-process\n" + budapest.replace("members: [[Albania, AL], ", "members: [", 1),
-                    encoding="utf-8")
+    budapest = budapest.replace("members: [[Albania, AL], ", "members: [", 1)
+    rcps.write_text(head + "  - code: budapest-process\n" + budapest, encoding="utf-8")
 
     in_app(lambda: seed_all(tmp_path / "seeds"))
     assert in_app(rollups.differences) == []
