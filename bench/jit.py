@@ -38,14 +38,20 @@ def _call(case: str, query: str):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", help="the cases to run, comma-separated (as printed: case?query)")
     options = parser.parse_args()
     app = create_app({"RATELIMIT_ENABLED": False})
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             sys.exit("bench/jit.py measures PostgreSQL's JIT: set DATABASE_URL to a PostgreSQL database")
         print(f"{'case':<58} {'jit on':>10} {'jit off':>10} {'on/off':>7}")
+        only = set(options.only.split(",")) if options.only else None
         for case, query in ROLLUP_CASES[:3] + BASE_CASES + CROSSED_CASES:
+            if only is not None and case + ("?" + query if query else "") not in only:
+                continue
             call = _call(case, query)
+            call()  # builds the statement once (statistics/aggregates.py caches it) and warms the pages
+            db.session.rollback()
             times: dict = {"on": [], "off": []}
             for _ in range(options.repeat):
                 for setting in ("on", "off"):
