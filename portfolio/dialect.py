@@ -155,11 +155,14 @@ def lock_rows(statement):
 
 def for_whole_table_statements() -> None:
     """For the rest of this transaction, statements that group every project (the rollups' rebuild and verify):
-    on PostgreSQL, room to sort in memory (the default 4 MB spilled to disk). (Without JIT compilation, as
-    every connection of the app: create_app. It took 9.4 of the 10.9 s of the RCP cells' GROUP BY at 1,065
-    projects.)"""
+    on PostgreSQL, room to sort in memory (the default 4 MB spilled to disk), and no nested loops: a statement
+    over every project never wants one, and with the statistics of tables emptied and refilled since their last
+    ANALYZE (autovacuum off, a test database) the planner re-ran a subquery of the RCP cells for every row
+    (a rebuild of 126 projects ran for over 30 minutes). (Without JIT compilation, as every connection of the
+    app: create_app. It took 9.4 of the 10.9 s of the RCP cells' GROUP BY at 1,065 projects.)"""
     if is_postgresql():
         db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+        db.session.execute(text("SET LOCAL enable_nestloop = off"))
 
 
 _ADDING_UPSERTS: dict = {}
