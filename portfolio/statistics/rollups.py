@@ -158,6 +158,16 @@ def _roles(only=None):
     ).subquery("r")
 
 
+def _whole_money(members, group, ids):
+    """Each project's money by year under every group it is a member of: an overlap dimension, where a project
+    counts in full in each of its groups (and the groups' sum is not the portfolio's)."""
+    return _only(
+        select(*(members.c[g] for g in group), *FIGURES.c).join(members, members.c.project_id == FIGURES.c.project_id),
+        FIGURES.c.project_id,
+        ids,
+    ).subquery("y")
+
+
 def _groups(table, ids):
     """(members, yearly, group columns): which groups each project is in, and its money by group and year."""
     if table is RollupProject:
@@ -180,24 +190,10 @@ def _groups(table, ids):
         )
     if table is RollupActivityType:  # an overlap dimension: each type (0: none) carries the project's whole money
         members = _link_members(ACTIVITY_TYPE_LINKS, "activity_type_id", 0, ids).subquery("m")
-        yearly = _only(
-            select(members.c.activity_type_id, *(c for c in FIGURES.c)).join(
-                members, members.c.project_id == FIGURES.c.project_id
-            ),
-            FIGURES.c.project_id,
-            ids,
-        ).subquery("y")
-        return members, yearly, ["activity_type_id"]
+        return members, _whole_money(members, ["activity_type_id"], ids), ["activity_type_id"]
     if table is RollupRcp:  # the same, once per way of reading the links
         members = _rcp_members(ids).subquery("m")
-        yearly = _only(
-            select(members.c.rcp_link, members.c.rcp_id, *(c for c in FIGURES.c)).join(
-                members, members.c.project_id == FIGURES.c.project_id
-            ),
-            FIGURES.c.project_id,
-            ids,
-        ).subquery("y")
-        return members, yearly, ["rcp_link", "rcp_id"]
+        return members, _whole_money(members, ["rcp_link", "rcp_id"], ids), ["rcp_link", "rcp_id"]
     if table is RollupPriorityFunder:
         priorities = _priority_members(ids).subquery("pm")
         funding = _roles(EVIDENCE_ROLE)
