@@ -109,7 +109,8 @@ class Filter(NamedTuple):
     (vocabulary.py), as f_<param> (default f_<name>). flag: a boolean, given when not None (others when not
     empty). rollup: "cell" for a key of every rollup cell (models/rollup.py; with only such filters the
     list's count reads the rollups), "years" for the cells' year range (aggregates only: the list's year
-    range selects by dates, which the cells do not hold)."""
+    range selects by dates, which the cells do not hold), "overlap" for an overlap dimension's value, which
+    selects that dimension's cells of one value (aggregates by region, status or year only)."""
 
     name: str
     where: Callable[[dict, str], list] | None
@@ -124,9 +125,11 @@ FILTERS = (
     Filter("priority", lambda args, years: [_exists(ProjectPriority, ProjectPriority.priority_id, "priority")],
            "priorities", rollup="cell"),
     Filter("country", lambda args, years: [_exists(ProjectCountry, ProjectCountry.country_code, "country", String)]),
-    Filter("rcp", lambda args, years: [rcp_links(_param("rcp"), args.get("rcp_link") or "any")], "rcps"),
+    Filter("rcp", lambda args, years: [rcp_links(_param("rcp"), args.get("rcp_link") or "any")], "rcps",
+           rollup="overlap"),
     Filter("activity_type", lambda args, years: [
-        _exists(ProjectActivityType, ProjectActivityType.activity_type_id, "activity_type")], "activity_types"),
+        _exists(ProjectActivityType, ProjectActivityType.activity_type_id, "activity_type")], "activity_types",
+        rollup="overlap"),
     Filter("organisation", lambda args, years: [_organisations(
         _param("organisation_role", String) if args.get("organisation_role") else None)], "organisations"),
     Filter("donor", lambda args, years: [_organisations(literal("funding"))], "organisations", param="organisation"),

@@ -5,6 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portfolio.extensions import db
+from portfolio.filters import FILTERS as FILTER_REGISTRY
 from portfolio.filters import count as matching_count
 from portfolio.services.maintenance import figure_differences
 from portfolio.statistics import aggregates, readers, rollups
@@ -57,6 +58,11 @@ operations = st.one_of(
 FILTERS = [{}, {"region": "europe"}, {"priority": "cooperation"}, {"status": "closed"}, {"synthetic": False},
            {"year_from": 2001}, {"year_to": 2002}, {"year_from": 2000, "year_to": 2003, "priority": "harmonization"},
            {"region": "americas", "status": "pipeline", "priority": "migrants-rights"}]
+# A filter on one RCP or activity type: answered from that dimension's cells when nothing is split.
+OVERLAP_FILTERS = [{"rcp": "budapest-process"}, {"rcp": "puebla-process", "rcp_link": "stated", "year_from": 2001},
+                   {"rcp": "budapest-process", "rcp_link": "derived", "priority": "cooperation"},
+                   {"activity_type": "training-hrd", "region": "europe"},
+                   {"activity_type": "policy-frameworks", "year_from": 2000, "year_to": 2002, "status": "closed"}]
 
 
 def _run(client, op):
@@ -90,8 +96,8 @@ def _run(client, op):
 
 @settings(max_examples=example_count(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(operations, min_size=1, max_size=25), st.lists(st.sampled_from(FILTERS), min_size=2, max_size=3,
-                                                              unique_by=str))
-def test_rollups_equal_raw_group_by_after_random_writes(app, client, ops, filters):
+                                                              unique_by=str), st.sampled_from(OVERLAP_FILTERS))
+def test_rollups_equal_raw_group_by_after_random_writes(app, client, ops, filters, overlap):
     """Every cell equals a fresh computation; and for some of the rollup-served filters (drawn, so that the
     examples cover them all), every dimension's answer equals the base tables' answer."""
     wipe(app)
@@ -118,6 +124,16 @@ def test_rollups_equal_raw_group_by_after_random_writes(app, client, ops, filter
                                   ("year", "rcp")):
                 assert aggregates.crossed(rows, columns, args) == aggregates.crossed(rows, columns, args,
                                                                                      use_rollups=False), (rows, args)
+        for dims in ((), ("region",), ("status",), ("year",), ("region", "status"), ("year", "region")):
+            question = tuple(aggregates.DIMENSIONS[d] for d in dims)
+            assert readers.reader(overlap, question).__class__ is readers.RollupReader, (overlap, dims)
+            if len(dims) == 2:
+                answers = [aggregates.crossed(*dims, overlap, use_rollups=use) for use in (True, False)]
+            elif dims:
+                answers = [aggregates.aggregate(dims[0], overlap, use_rollups=use) for use in (True, False)]
+            else:
+                answers = [aggregates.totals(overlap, use_rollups=use) for use in (True, False)]
+            assert answers[0] == answers[1], (overlap, dims)
         for args in ({}, {"region": "europe"}, {"priority": "cooperation"}, {"status": "closed"},
                      {"synthetic": False, "region": "americas", "priority": "harmonization"}):
             # The project list's total, read from the rollups, is the count of the matching rows.
@@ -137,6 +153,16 @@ def test_rollups_are_not_used_for_other_filters(app):
                         ("activity-type", "priority"), ("activity-type", "donor"), ("rcp", "priority")):
             assert not readers.RollupReader.serves({}, tuple(dimensions[d] for d in crossed)), crossed
         assert not readers.RollupReader.serves({"funder": "IOM"}, (dimensions["country"],))
+        assert set(readers.OVERLAP_FILTERS) == {f.name for f in FILTER_REGISTRY if f.rollup == "overlap"}
+        rcp = {"rcp": "budapest-process"}
+        for served in ((), ("region",), ("status",), ("year",), ("year", "region")):
+            for args in (rcp, {**rcp, "rcp_link": "stated"}, {"activity_type": "training-hrd"}):
+                assert readers.RollupReader.serves(args, tuple(dimensions[d] for d in served)), (args, served)
+        for split in (("priority",), ("country",), ("donor",), ("rcp",), ("activity-type",), ("rcp", "region")):
+            assert not readers.RollupReader.serves(rcp, tuple(dimensions[d] for d in split)), split
+        assert not readers.RollupReader.serves({**rcp, "activity_type": "training-hrd"}, (dimensions["region"],))
+        assert not readers.RollupReader.serves({**rcp, "funder": "IOM"}, (dimensions["region"],))
+        assert not readers.RollupReader.serves({**rcp, "country": "AL"}, (dimensions["region"],))
         assert isinstance(readers.reader({"region": "europe", "synthetic": None}), readers.RollupReader)
 
 

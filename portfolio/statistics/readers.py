@@ -24,7 +24,7 @@ from sqlalchemy import (
 
 from portfolio.extensions import db
 from portfolio.figure_columns import AMOUNT_COLUMNS, COUNT_COLUMNS, EVIDENCE_ROLE, NO_FUNDER, unknown_flags
-from portfolio.filters import filter_params, project_filters, year_range
+from portfolio.filters import FILTERS, filter_params, project_filters, year_range
 from portfolio.models import (
     Project,
     ProjectActivityType,
@@ -329,6 +329,8 @@ def _constant(number: int):
 
 
 ZERO = _constant(0)
+# The filters on an overlap dimension's value (filters.py, rollup="overlap"), each with its dimension's cells.
+OVERLAP_FILTERS = {"rcp": RollupRcp, "activity_type": RollupActivityType}
 
 
 class RollupReader:
@@ -350,6 +352,9 @@ class RollupReader:
             params["r_region"] = vocab.regions[args["region"]].id
         if args.get("funder"):
             params["r_funder"] = vocab.organisations[args["funder"]].id
+        for f in FILTERS:
+            if f.rollup == "overlap" and args.get(f.name):
+                params[f"r_{f.name}"] = getattr(vocab, f.vocabulary)[args[f.name]].id
         for name in ("status", "synthetic"):
             if args.get(name) is not None:
                 params[f"r_{name}"] = args[name]
@@ -360,6 +365,14 @@ class RollupReader:
         """The rollup table that holds these dimensions under these filters, and its role; None if none does."""
         if any(d.rollup_column is None for d in dims):
             return None
+        overlaps = [name for name in OVERLAP_FILTERS if args.get(name)]
+        if overlaps:
+            # The projects of one RCP (or activity type) are that value's cells of its table: answered there when
+            # the question splits nothing (region, status, year, none), asks no funder and no other overlap. Not
+            # with its own dimension: a project of this RCP also counts under its other RCPs.
+            if len(overlaps) > 1 or args.get("funder") or any(d.kind not in ("project", "year") for d in dims):
+                return None
+            return OVERLAP_FILTERS[overlaps[0]], None
         organisations = [d for d in dims if d.is_organisation]
         role = role_of(organisations[0], args) if organisations else None
         if args.get("funder"):
@@ -389,7 +402,7 @@ class RollupReader:
         allowed = (
             ROLLUP_FILTERS
             | ({"organisation_role"} if organisations else set())
-            | ({"rcp_link"} if any(d.key == "rcp" for d in dims) else set())
+            | ({"rcp_link"} if args.get("rcp") or any(d.key == "rcp" for d in dims) else set())
         )
         needed = [dims, *((d,) for d in dims), ()]
         return all(name in allowed for name, value in args.items() if value is not None) and all(
@@ -409,6 +422,9 @@ class RollupReader:
             clauses.append(table.role == role)
         if table is RollupRcp:  # a plan is built per rcp_link (aggregates.compute's key): a constant of it
             clauses.append(table.rcp_link == literal(args.get("rcp_link") or "any", String))
+        for name in OVERLAP_FILTERS:
+            if args.get(name):
+                clauses.append(getattr(table, f"{name}_id") == bindparam(f"r_{name}", type_=Integer))
         if args.get("funder"):
             clauses.append(table.organisation_id == bindparam("r_funder", type_=Integer))
         return clauses
