@@ -25,6 +25,10 @@ CASES = [
     ("activity-type", {"region": "europe", "status": "closed"}), ("rcp", {}), ("rcp", {"rcp_link": "stated"}),
     ("rcp", {"rcp_link": "derived", "priority": "cooperation"}), ("rcp", {"year_from": 2004}),
     ("activity-type/status", {"year_from": 2004}), ("rcp/year", {}), ("rcp/region", {"rcp_link": "stated"}),
+    # Filtered by one RCP or activity type, by a dimension that splits nothing: that value's cells.
+    ("region", {"rcp": "budapest-process"}), ("year", {"rcp": "budapest-process", "rcp_link": "derived"}),
+    ("status", {"activity_type": "training-hrd", "year_from": 2004}),
+    ("region", {"activity_type": "policy-frameworks", "priority": "cooperation"}),
 ]
 
 
@@ -38,11 +42,15 @@ def _call(case: str, args: dict, use_rollups: bool):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", help="the cases whose label contains this text")
     options = parser.parse_args()
     app = create_app({"RATELIMIT_ENABLED": False})
     with app.app_context():
         print(f"{db.engine.dialect.name}: {'case':<58} {'rollups':>9} {'base':>9} {'base/rollups':>12}")
         for case, args in CASES:
+            label = case + ("?" + "&".join(f"{k}={v}" for k, v in args.items()) if args else "")
+            if options.only and options.only not in label:
+                continue
             times: dict = {True: [], False: []}
             answers = {}
             for _ in range(options.repeat):
@@ -53,7 +61,6 @@ def main() -> None:
                     db.session.rollback()
             rollups, base = statistics.median(times[True]), statistics.median(times[False])
             same = "" if answers[True] == answers[False] else "  ANSWERS DIFFER"
-            label = case + ("?" + "&".join(f"{k}={v}" for k, v in args.items()) if args else "")
             print(f"{'':<{len(db.engine.dialect.name) + 2}}{label:<58} {rollups:>9.1f} {base:>9.1f} "
                   f"{base / rollups:>11.1f}x{same}", flush=True)
 
