@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from portfolio.extensions import db
 from portfolio.filters import FILTERS as FILTER_REGISTRY
 from portfolio.filters import count as matching_count
+from portfolio.models import RollupCountryFunder
 from portfolio.services.maintenance import figure_differences
 from portfolio.statistics import aggregates, readers, rollups
 
@@ -121,7 +122,8 @@ def test_rollups_equal_raw_group_by_after_random_writes(app, client, ops, filter
             assert aggregates.region_priority(args) == aggregates.region_priority(args, use_rollups=False)
             for rows, columns in (("country", "region"), ("year", "country"), ("status", "country"),
                                   ("activity-type", "region"), ("year", "activity-type"), ("rcp", "status"),
-                                  ("year", "rcp")):
+                                  ("year", "rcp"), ("priority", "country"), ("country", "donor"),
+                                  ("organisation", "country"), ("donor", "priority")):
                 assert aggregates.crossed(rows, columns, args) == aggregates.crossed(rows, columns, args,
                                                                                      use_rollups=False), (rows, args)
         for dims in ((), ("region",), ("status",), ("year",), ("region", "status"), ("year", "region")):
@@ -147,12 +149,18 @@ def test_rollups_are_not_used_for_other_filters(app):
         assert isinstance(readers.reader({"country": "AL", "region": "europe"}), readers.BaseReader)
         dimensions = aggregates.DIMENSIONS
         for served in (("country",), ("country", "region"), ("year", "country"), ("activity-type",),
-                       ("activity-type", "status"), ("year", "activity-type"), ("rcp",), ("rcp", "region")):
+                       ("activity-type", "status"), ("year", "activity-type"), ("rcp",), ("rcp", "region"),
+                       ("country", "priority"), ("country", "donor"), ("organisation", "country"),
+                       ("priority", "donor")):
             assert readers.RollupReader.serves({}, tuple(dimensions[d] for d in served)), served
-        for crossed in (("country", "priority"), ("country", "donor"), ("activity-type", "country"),
-                        ("activity-type", "priority"), ("activity-type", "donor"), ("rcp", "priority")):
+        for crossed in (("activity-type", "country"), ("activity-type", "priority"), ("activity-type", "donor"),
+                        ("rcp", "priority"), ("rcp", "activity-type")):
             assert not readers.RollupReader.serves({}, tuple(dimensions[d] for d in crossed)), crossed
-        assert not readers.RollupReader.serves({"funder": "IOM"}, (dimensions["country"],))
+        # A funder names the funding role: with the country, its pair of the cube; with two splits, none.
+        assert readers.RollupReader.table({"funder": "IOM"}, (dimensions["country"],))[0] is RollupCountryFunder
+        assert not readers.RollupReader.serves({"funder": "IOM"}, (dimensions["country"], dimensions["priority"]))
+        assert not readers.RollupReader.serves({"organisation_role": "implementing"},
+                                               (dimensions["organisation"], dimensions["country"]))
         assert set(readers.OVERLAP_FILTERS) == {f.name for f in FILTER_REGISTRY if f.rollup == "overlap"}
         rcp = {"rcp": "budapest-process"}
         for served in ((), ("region",), ("status",), ("year",), ("year", "region")):

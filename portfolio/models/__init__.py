@@ -37,8 +37,10 @@ from portfolio.models.reference import (
 from portfolio.models.rollup import (
     RollupActivityType,
     RollupCountry,
+    RollupCountryFunder,
     RollupOrganisation,
     RollupPriority,
+    RollupPriorityCountry,
     RollupPriorityFunder,
     RollupProject,
     RollupRcp,
@@ -51,7 +53,8 @@ __all__ = [
     "ORGANISATION_TYPES", "Organisation", "ProjectOrganisation", "PROJECT_STATUSES", "Project", "ProjectActivityType",
     "ProjectCountry", "ProjectPriority", "ProjectRcp", "MEMBER_ROLES", "ActivityType", "Country", "PortfolioBaseline",
     "Priority", "Rcp", "RcpMember", "Region", "RollupActivityType", "RollupCountry",
-    "RollupOrganisation", "RollupPriority", "RollupPriorityFunder", "RollupProject", "RollupRcp",
+    "RollupCountryFunder", "RollupOrganisation", "RollupPriority", "RollupPriorityCountry",
+    "RollupPriorityFunder", "RollupProject", "RollupRcp",
     "ROLES", "ApiToken", "IdempotencyKey", "DERIVED", "MaintenanceFlag", "User", "UserSession",
     "ACTIVITY_SCOPES", "DAC_SECTORS", "FIGURE_TABLES",
 ]

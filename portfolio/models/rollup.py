@@ -98,3 +98,27 @@ class RollupPriorityFunder(_Cell, Base):
 
     priority_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organisation_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+# The other two margins of the cube (models/figures.py ProjectCrossFigure), so that every pair of its splits
+# crosses from cells: many groups a cell, read by filter key and kind (the index, as for countries).
+class RollupPriorityCountry(_Cell, Base):
+    """Money attributed to each priority and country, from the cube (0, "": none); counts: the projects serving
+    the priority in the country."""
+
+    __tablename__ = "rollup_priority_countries"
+    __table_args__ = (Index("ix_rollup_priority_countries_cells", "filter_priority_id", "kind", "lo", "hi"),)
+
+    priority_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    country_code: Mapped[str] = mapped_column(String(4), primary_key=True)
+
+
+class RollupCountryFunder(_Cell, Base):
+    """Money attributed to each country and funder (the funding role, by evidence; "", 0: none), from the cube;
+    counts: the projects in the country with that funder among their funders."""
+
+    __tablename__ = "rollup_country_funders"
+    __table_args__ = (Index("ix_rollup_country_funders_cells", "filter_priority_id", "kind", "lo", "hi"),)
+
+    country_code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -14,12 +14,11 @@ from portfolio.models import (
     RollupCountry,
     RollupOrganisation,
     RollupPriority,
-    RollupPriorityFunder,
     RollupProject,
     RollupRcp,
 )
 from portfolio.models.rollup import KIND_ALL, KIND_GAP, KIND_RUN, KIND_YEAR
-from portfolio.statistics.rollups import columns
+from portfolio.statistics.rollups import CUBE_PAIRS, GROUPS, columns
 
 WIDTH = len(COUNT_COLUMNS) + len(AMOUNT_COLUMNS)
 NO_MONEY = (0,) * len(AMOUNT_COLUMNS)
@@ -90,9 +89,13 @@ def add_state(cells: dict, state, derived, sign: int, rcp_roles: dict) -> None:
             if money is None and organisation == NO_FUNDER and role != EVIDENCE_ROLE:
                 money = by_year  # a role nobody takes part in: the project's whole money under 0
             groups[RollupOrganisation][(role, organisation)] = money or {}
-    cube = yearly(derived.figures[cross_t], lambda r: (r["priority_id"], r["organisation_id"]))
-    groups[RollupPriorityFunder] = {(p, f): cube.get((p, f), {}) for (p,) in priorities
-                                    for f in derived.members[EVIDENCE_ROLE]}
+    # The cube's pairs: each pair of the project's values of two splits, with the cube's money summed over the third.
+    values = {"priority_id": [p for (p,) in priorities], "country_code": [c for (c,) in countries],
+              "organisation_id": list(derived.members[EVIDENCE_ROLE])}
+    for table in CUBE_PAIRS:
+        one, other = GROUPS[table]
+        cube = yearly(derived.figures[cross_t], lambda r, one=one, other=other: (r[one], r[other]))
+        groups[table] = {(a, b): cube.get((a, b), {}) for a in values[one] for b in values[other]}
     # The values of a cell (counts, then amounts) are signed once here, not once per cell.
     in_run, in_gap = counts + NO_MONEY, tuple(-c for c in counts) + NO_MONEY
     for fp in [0, *(p for p, _ in state.links["priorities"])]:

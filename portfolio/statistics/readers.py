@@ -42,13 +42,13 @@ from portfolio.models import (
     RollupCountry,
     RollupOrganisation,
     RollupPriority,
-    RollupPriorityFunder,
     RollupProject,
     RollupRcp,
 )
 from portfolio.models.rollup import KIND_ALL, KIND_GAP, KIND_RUN, KIND_YEAR
 from portfolio.statistics.dimensions import CUBE_SPLITS, ROLLUP_FILTERS, Dimension, role_of, split_of
 from portfolio.statistics.measures import add
+from portfolio.statistics.rollups import CUBE_PAIRS
 from portfolio.vocabulary import current
 
 
@@ -329,6 +329,12 @@ def _constant(number: int):
 
 
 ZERO = _constant(0)
+OVERLAP_TABLES = {"activity-type": RollupActivityType, "rcp": RollupRcp}
+# The cube's pairs of splits (statistics/rollups.py CUBE_PAIRS; "funder": the funding role) and their tables.
+CUBE_PAIR_TABLES = {
+    frozenset(EVIDENCE_ROLE if split == "funder" else split for split in splits): table
+    for table, splits in CUBE_PAIRS.items()
+}
 # The filters on an overlap dimension's value (filters.py, rollup="overlap"), each with its dimension's cells.
 OVERLAP_FILTERS = {"rcp": RollupRcp, "activity_type": RollupActivityType}
 
@@ -373,28 +379,22 @@ class RollupReader:
             if len(overlaps) > 1 or args.get("funder") or any(d.kind not in ("project", "year") for d in dims):
                 return None
             return OVERLAP_FILTERS[overlaps[0]], None
-        organisations = [d for d in dims if d.is_organisation]
-        role = role_of(organisations[0], args) if organisations else None
-        if args.get("funder"):
-            if role not in (None, EVIDENCE_ROLE):
-                return None
-            role = EVIDENCE_ROLE
-        single = {"country": RollupCountry, "activity-type": RollupActivityType, "rcp": RollupRcp}
-        own = [d for d in dims if d.key in single]
-        if own:  # this table holds one split: crossed only with region, status or year, without a funder
-            others = [d for d in dims if d not in own]
-            if len(own) > 1 or role is not None or any(d.kind not in ("project", "year") for d in others):
-                return None
-            return single[own[0].key], None
-        if any(d.key == "priority" for d in dims):
-            return (
-                (RollupPriorityFunder, role)
-                if role == EVIDENCE_ROLE
-                else (RollupPriority, None)
-                if (role is None)
-                else None
-            )
-        return (RollupOrganisation, role) if role else (RollupProject, None)
+        # The splits the question names (a `funder` names the funding role), and its overlap dimension if any.
+        splits = {split_of(d, args) for d in dims if d.kind == "split"}
+        splits |= {EVIDENCE_ROLE} if args.get("funder") else set()
+        overlaps = [d for d in dims if d.kind == "overlap"]
+        if overlaps:  # each value carries whole projects: crossed only with region, status or year
+            return (OVERLAP_TABLES[overlaps[0].key], None) if len(overlaps) == 1 and not splits else None
+        if len(splits) == 2:  # a pair of the cube's splits
+            table = CUBE_PAIR_TABLES.get(frozenset(splits))
+            return (table, EVIDENCE_ROLE if EVIDENCE_ROLE in splits else None) if table else None
+        if len(splits) > 2:
+            return None
+        if not splits:
+            return RollupProject, None
+        (split,) = splits
+        single = {"priority": (RollupPriority, None), "country": (RollupCountry, None)}
+        return single.get(split, (RollupOrganisation, split))
 
     @classmethod
     def serves(cls, args: dict, dims: tuple) -> bool:

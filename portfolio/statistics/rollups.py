@@ -38,8 +38,10 @@ from portfolio.models import (
     RcpMember,
     RollupActivityType,
     RollupCountry,
+    RollupCountryFunder,
     RollupOrganisation,
     RollupPriority,
+    RollupPriorityCountry,
     RollupPriorityFunder,
     RollupProject,
     RollupRcp,
@@ -168,6 +170,42 @@ def _whole_money(members, group, ids):
     ).subquery("y")
 
 
+# The cube's pairs (models/figures.py ProjectCrossFigure): each table's two splits, as (group column, members).
+CUBE_PAIRS = {
+    RollupPriorityFunder: ("priority", "funder"),
+    RollupPriorityCountry: ("priority", "country"),
+    RollupCountryFunder: ("country", "funder"),
+}
+
+
+def _cube_members(split: str, ids):
+    """(project, key) for a split of the cube, its "none" key included: the project's priorities, its countries,
+    or the funders money is attributed to (figures.derive's members of the funding role)."""
+    if split == "priority":
+        return _priority_members(ids).subquery("m_priority"), "priority_id"
+    if split == "country":
+        return _link_members(COUNTRY_LINKS, "country_code", "", ids).subquery("m_country"), "country_code"
+    return _organisation_members(ids, _roles(EVIDENCE_ROLE)).subquery("m_funder"), "organisation_id"
+
+
+def _cube_pair(splits, ids):
+    """Members: each project in every pair of its values of the two splits; money: the cube summed over the
+    third split, by year."""
+    (first, one), (second, other) = (_cube_members(split, ids) for split in splits)
+    members = (
+        select(first.c.project_id, first.c[one], second.c[other])
+        .join(second, second.c.project_id == first.c.project_id)
+        .subquery("m")
+    )
+    kept = [CUBE_FIGURES.c.project_id, CUBE_FIGURES.c[one], CUBE_FIGURES.c[other], CUBE_FIGURES.c.year]
+    yearly = (
+        _only(select(*kept, *(func.sum(CUBE_FIGURES.c[a]).label(a) for a in AMOUNT_COLUMNS)), kept[0], ids)
+        .group_by(*kept)
+        .subquery("y")
+    )
+    return members, yearly, [one, other]
+
+
 def _groups(table, ids):
     """(members, yearly, group columns): which groups each project is in, and its money by group and year."""
     if table is RollupProject:
@@ -194,36 +232,8 @@ def _groups(table, ids):
     if table is RollupRcp:  # the same, once per way of reading the links
         members = _rcp_members(ids).subquery("m")
         return members, _whole_money(members, ["rcp_link", "rcp_id"], ids), ["rcp_link", "rcp_id"]
-    if table is RollupPriorityFunder:
-        priorities = _priority_members(ids).subquery("pm")
-        funding = _roles(EVIDENCE_ROLE)
-        funders = _organisation_members(ids, funding).subquery("fm")
-        members = (
-            select(priorities.c.project_id, priorities.c.priority_id, funders.c.organisation_id)
-            .join(funders, funders.c.project_id == priorities.c.project_id)
-            .subquery("m")
-        )
-        yearly = (
-            _only(
-                select(
-                    CUBE_FIGURES.c.project_id,
-                    CUBE_FIGURES.c.priority_id,
-                    CUBE_FIGURES.c.organisation_id,
-                    CUBE_FIGURES.c.year,
-                    *(func.sum(CUBE_FIGURES.c[a]).label(a) for a in AMOUNT_COLUMNS),
-                ),
-                CUBE_FIGURES.c.project_id,
-                ids,
-            )
-            .group_by(
-                CUBE_FIGURES.c.project_id,
-                CUBE_FIGURES.c.priority_id,
-                CUBE_FIGURES.c.organisation_id,
-                CUBE_FIGURES.c.year,
-            )
-            .subquery("y")
-        )
-        return members, yearly, ["priority_id", "organisation_id"]
+    if table in CUBE_PAIRS:
+        return _cube_pair(CUBE_PAIRS[table], ids)
     roles = _roles()
     members = _organisation_members(ids, roles).subquery("m")
     # Money of a role nobody takes part in is the project's whole money under 0. (The funding role has
@@ -370,6 +380,8 @@ GROUPS = {
     RollupCountry: ["country_code"],
     RollupActivityType: ["activity_type_id"],
     RollupRcp: ["rcp_link", "rcp_id"],
+    RollupPriorityCountry: ["priority_id", "country_code"],
+    RollupCountryFunder: ["country_code", "organisation_id"],
 }
 TABLES = tuple(GROUPS)
 
