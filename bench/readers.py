@@ -29,6 +29,9 @@ CASES = [
     ("region", {"rcp": "budapest-process"}), ("year", {"rcp": "budapest-process", "rcp_link": "derived"}),
     ("status", {"activity_type": "training-hrd", "year_from": 2004}),
     ("region", {"activity_type": "policy-frameworks", "priority": "cooperation"}),
+    # The cube's pairs (migration 0015): priority x country, country x funder.
+    ("priority/country", {}), ("country/donor", {}), ("country", {"funder": "DEMO-DONOR-01"}),
+    ("donor/country", {"region": "europe", "year_from": 2004}),
 ]
 
 
