@@ -454,9 +454,12 @@ class RollupReader:
         table, role = self.table(self.args, dims)
         keys = [getattr(table, d.rollup_column) for d in dims]
         counts, money = self._conditions(table, any(d.kind == "year" for d in dims))
-        values = [
-            func.coalesce(func.sum(case((counts, getattr(table, n)), else_=ZERO)), ZERO) for n in COUNT_COLUMNS
-        ] + [func.coalesce(func.sum(case((money, getattr(table, n)), else_=ZERO)), ZERO) for n in AMOUNT_COLUMNS]
+        if counts is money:  # one set of cells holds both (no year range, or by year): summed as they are
+            values = [func.coalesce(func.sum(getattr(table, n)), ZERO) for n in (*COUNT_COLUMNS, *AMOUNT_COLUMNS)]
+        else:  # a year range: the counts from the runs and gaps, the money from the years
+            values = [
+                func.coalesce(func.sum(case((counts, getattr(table, n)), else_=ZERO)), ZERO) for n in COUNT_COLUMNS
+            ] + [func.coalesce(func.sum(case((money, getattr(table, n)), else_=ZERO)), ZERO) for n in AMOUNT_COLUMNS]
         statement = select(*keys, *values).where(*self._where(table, role), or_(counts, money))
         if not keys:
             return [(name, Part(statement, 0))]
