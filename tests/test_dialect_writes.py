@@ -32,7 +32,7 @@ def test_add_to_rows_adds_to_existing_cells_and_inserts_new_ones(app, in_app):
     keys, values = names[:key_count], names[key_count:]
 
     def cell(key, amount):
-        return {**dict(zip(keys, key)), **dict.fromkeys(values, 0), values[0]: amount, values[-1]: -amount}
+        return (*key, amount, *(0,) * (len(values) - 2), -amount)
 
     region = in_app(lambda: db.session.execute(select(db.text("min(id)")).select_from(db.text("regions"))).scalar())
     first, second = (0, region, "pipeline", False, 0, 0, 0), (0, region, "closed", False, 0, 0, 0)

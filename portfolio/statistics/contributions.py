@@ -122,5 +122,4 @@ def apply(cells: dict) -> None:
     for table, rows in by_table.items():
         names = columns(table)
         key_count = len(names) - WIDTH
-        records = [dict(zip(names, (*key, *values))) for key, values in rows]
-        dialect.add_to_rows(table.__table__, names[:key_count], names[key_count:], records)
+        dialect.add_to_rows(table.__table__, names[:key_count], names[key_count:], [(*k, *v) for k, v in rows])
