@@ -39,12 +39,14 @@ def _processors(table: Table, columns: list[str], dialect):
     return [table.c[c].type._cached_bind_processor(dialect) for c in columns]
 
 
-def _unnest(table: Table, columns: list[str], values: list[list], dialect) -> tuple[str, list]:
+def _unnest(table: Table, columns: list[str], values: list[list], dialect, binary: bool = False) -> tuple[str, list]:
     """`unnest(%s::type[], ...)` over one list of values per column, and those lists as its parameters,
-    each value passed through its column's bind processor (cents, UTC datetimes) as SQLAlchemy would."""
+    each value passed through its column's bind processor (cents, UTC datetimes) as SQLAlchemy would.
+    binary: the arrays sent in PostgreSQL's binary format (%b), for lists of plain integers, text and booleans:
+    psycopg writes text arrays by testing every element for quoting (a regular expression each)."""
     processors = _processors(table, columns, dialect)
     arrays = [[p(v) if p else v for v in column] for column, p in zip(values, processors)]
-    casts = ", ".join(f"%s::{table.c[c].type.compile(dialect)}[]" for c in columns)
+    casts = ", ".join(f"%{'b' if binary else 's'}::{table.c[c].type.compile(dialect)}[]" for c in columns)
     return f"unnest({casts})", arrays
 
 
@@ -185,7 +187,7 @@ def add_to_rows(table: Table, keys: list[str], values: list[str], rows: list[tup
         with _driver_errors(connection, statement):
             connection.connection.driver_connection.cursor().executemany(statement, sorted(rows))
         return
-    source, arrays = _unnest(table, names, [list(column) for column in zip(*rows)], connection.dialect)
+    source, arrays = _unnest(table, names, [list(column) for column in zip(*rows)], connection.dialect, binary=True)
     statement = f"INSERT INTO {table.name} ({listed}) SELECT {listed} FROM {source} AS v({listed}) ORDER BY " \
                 f"{', '.join(keys)} {adding}"
     with _driver_errors(connection, statement), connection.connection.driver_connection.cursor() as cursor:
