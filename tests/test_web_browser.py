@@ -68,10 +68,13 @@ def test_repeated_wrong_passwords_are_limited(people, browser, limited_server):
         page.goto("/sign-in")
         seen = []
         for _ in range(30):
-            page.locator("#username").fill("eli")
-            page.locator("#password").fill("wrong password, again")
+            # The previous attempt's answer handled first: a refusal clears the password as it enables the button,
+            # and a password typed before that render was cleared, so the form's `required` kept the click from
+            # submitting (a 90 s wait for a request never sent, once, under load).
             button = page.locator("main").get_by_role("button", name="Sign in")
             button.and_(page.locator(":enabled")).wait_for()
+            page.locator("#username").fill("eli")
+            page.locator("#password").fill("wrong password, again")
             with page.expect_response(lambda r: r.url.endswith("/api/v1/session") and r.request.method == "POST",
                                       timeout=90_000) as answer:
                 button.click()
