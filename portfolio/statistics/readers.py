@@ -329,14 +329,14 @@ def _constant(number: int):
 
 
 ZERO = _constant(0)
+# Each overlap dimension's cells, and the filter on one of its values (filters.py, rollup="overlap") that reads them.
 OVERLAP_TABLES = {"activity-type": RollupActivityType, "rcp": RollupRcp}
+OVERLAP_FILTERS = {key.replace("-", "_"): table for key, table in OVERLAP_TABLES.items()}
 # The cube's pairs of splits (statistics/rollups.py CUBE_PAIRS; "funder": the funding role) and their tables.
 CUBE_PAIR_TABLES = {
     frozenset(EVIDENCE_ROLE if split == "funder" else split for split in splits): table
     for table, splits in CUBE_PAIRS.items()
 }
-# The filters on an overlap dimension's value (filters.py, rollup="overlap"), each with its dimension's cells.
-OVERLAP_FILTERS = {"rcp": RollupRcp, "activity_type": RollupActivityType}
 
 
 class RollupReader:
@@ -371,20 +371,16 @@ class RollupReader:
         """The rollup table that holds these dimensions under these filters, and its role; None if none does."""
         if any(d.rollup_column is None for d in dims):
             return None
-        overlaps = [name for name in OVERLAP_FILTERS if args.get(name)]
-        if overlaps:
-            # The projects of one RCP (or activity type) are that value's cells of its table: answered there when
-            # the question splits nothing (region, status, year, none), asks no funder and no other overlap. Not
-            # with its own dimension: a project of this RCP also counts under its other RCPs.
-            if len(overlaps) > 1 or args.get("funder") or any(d.kind not in ("project", "year") for d in dims):
-                return None
-            return OVERLAP_FILTERS[overlaps[0]], None
-        # The splits the question names (a `funder` names the funding role), and its overlap dimension if any.
+        # The splits the question names (a `funder` names the funding role).
         splits = {split_of(d, args) for d in dims if d.kind == "split"}
         splits |= {EVIDENCE_ROLE} if args.get("funder") else set()
-        overlaps = [d for d in dims if d.kind == "overlap"]
-        if overlaps:  # each value carries whole projects: crossed only with region, status or year
-            return (OVERLAP_TABLES[overlaps[0].key], None) if len(overlaps) == 1 and not splits else None
+        # An overlap dimension, or a filter on one of its values (that value's cells), carries whole projects:
+        # crossed only with region, status or year, and one of them only (a project of one RCP also counts under
+        # its other RCPs, so an RCP filter cannot read the RCP dimension's cells).
+        overlaps = [OVERLAP_TABLES[d.key] for d in dims if d.kind == "overlap"]
+        overlaps += [table for name, table in OVERLAP_FILTERS.items() if args.get(name)]
+        if overlaps:
+            return (overlaps[0], None) if len(overlaps) == 1 and not splits else None
         if len(splits) == 2:  # a pair of the cube's splits
             table = CUBE_PAIR_TABLES.get(frozenset(splits))
             return (table, EVIDENCE_ROLE if EVIDENCE_ROLE in splits else None) if table else None
