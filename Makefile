@@ -1,8 +1,9 @@
 # Two entry points (see README.md): `make run` and `make test`. Everything else is a helper.
 PYTHON ?= python3
 PORT ?= 5000
-# pytest-xdist workers for `make test` (docs/development.md has the measurement behind the default); 0: none.
-TEST_WORKERS ?= auto
+# pytest-xdist workers for `make test`: two per core, since the suite's system tests mostly wait (for gunicorn to
+# start, for the browser); docs/development.md has the measurement behind the default. 0: one process.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
