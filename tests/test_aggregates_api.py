@@ -218,6 +218,34 @@ def test_filtered_aggregate_is_one_statement(app, client, demo_portfolio, dimens
     assert result["total"]["project_count"] == expected["total"]["project_count"] > 0
 
 
+@pytest.mark.parametrize("rows, columns", [("region", "year"), ("year", "status"), ("region", "priority"),
+                                           ("activity-type", "region"), ("status", "donor")])
+def test_base_margins_summed_from_the_cells_equal_the_margins_read_alone(app, demo_portfolio, rows, columns):
+    """Read from the base tables (a word search and a country: no rollup holds them), a crossed answer's margins and
+    total are summed from its cells where a project or a figure has one value of the dropped dimension (region,
+    status, year): each must equal the same margin read on its own, and the plan reads those figures once."""
+    from portfolio.statistics import aggregates, readers
+
+    args = {"q": "project", "country": "EC"}
+    with app.app_context():
+        dims = (aggregates.DIMENSIONS[rows], aggregates.DIMENSIONS[columns])
+        assert readers.reader(args, dims).__class__ is readers.BaseReader
+        answer = aggregates.crossed(rows, columns, args)
+        alone = [aggregates.aggregate(key, args) for key in (rows, columns)]
+        total = aggregates.totals(args)
+        source = readers.BaseReader(args)
+        parts = source.parts("cells", dims) + source.parts("rows", dims[:1]) + source.parts("columns", dims[1:])
+    assert answer["total"]["project_count"] > 0
+    assert answer["total"] == total == alone[0]["total"] == alone[1]["total"]
+    strip = lambda found: [{k: v for k, v in row.items() if k not in ("cells", "share_percent")}  # noqa: E731
+                           for row in found]
+    assert strip(answer["rows"]) == strip(alone[0]["rows"])
+    assert strip(answer["columns"]) == strip(alone[1]["rows"])
+    summed = [part for _, part in parts if part.of is not None]
+    assert summed, "no margin was summed from the cells"
+    assert all(part.statement is None for part in summed)
+
+
 def test_sqlite_counts_projects_per_year_and_funder_by_key_not_by_a_nested_scan(app, client, demo_portfolio):
     """At 100,000 projects `/aggregates/year/donor` read from the base tables took over 25 minutes on SQLite: it
     joined the projects with figures in each year (a DISTINCT subquery) to the materialized filter by scanning

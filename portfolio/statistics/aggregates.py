@@ -153,9 +153,10 @@ def crossed(rows_key: str, columns_key: str, args: dict, use_rollups: bool = Tru
     filters = filters_of(args)
     source = reader(filters, dims, use_rollups)
 
-    def two_dimensions():
+    def two_dimensions():  # the cells first: a margin may be summed from them (readers.BaseReader._summed)
+        cells, rows = source.parts("cells", dims), source.parts("rows", dims[:1])
         columns = [(name, part.placed([1])) for name, part in source.parts("columns", dims[1:])]
-        return source.parts("cells", dims) + source.parts("rows", dims[:1]) + columns + source.parts("total", ())
+        return cells + rows + columns + source.parts("total", ())
 
     found = compute(source, dims, two_dimensions)
     status = filters.get("budget_status")
