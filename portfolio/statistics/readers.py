@@ -148,32 +148,42 @@ SPLIT_TABLES = {
 }
 
 
-def _with_none(links, key: str, none):
-    """(project_id, key) of a link table, and (project, `none`) for each project without a link."""
+def _with_none(links, key: str, none, within=None):
+    """(project_id, key) of a link table, and (project, `none`) for each project without a link; only of the
+    projects `within` (the matching CTE) when given."""
+    projects = PROJECTS if within is None else within
     return union_all(
-        select(links.c.project_id, links.c[key].label("key")),
-        select(PROJECTS.c.id, literal(none).label("key")).where(~exists().where(links.c.project_id == PROJECTS.c.id)),
+        _within(select(links.c.project_id, links.c[key].label("key")), links.c.project_id, within),
+        select(projects.c.id, literal(none).label("key")).where(~exists().where(links.c.project_id == projects.c.id)),
     )
 
 
-def _funders(organisation=None):
+def _within(statement, project_id, within):
+    return statement if within is None else statement.where(project_id.in_(select(within.c.id)))
+
+
+def _funders(organisation=None, within=None):
     """(project_id, key) of the organisations a project counts for in the funding role: its participants and
-    every funder money is attributed to (services/figures.py derive's members)."""
+    every funder money is attributed to (services/figures.py derive's members); only of the projects `within`
+    (the matching CTE) when given."""
     participants = select(ORGANISATION_LINKS.c.project_id, ORGANISATION_LINKS.c.organisation_id.label("key")).where(
         ORGANISATION_LINKS.c.role == EVIDENCE_ROLE
     )
     attributed = select(ORGANISATION_FIGURES.c.project_id, ORGANISATION_FIGURES.c.organisation_id).where(
         ORGANISATION_FIGURES.c.role == EVIDENCE_ROLE
     )
+    participants = _within(participants, ORGANISATION_LINKS.c.project_id, within)
+    attributed = _within(attributed, ORGANISATION_FIGURES.c.project_id, within)
     if organisation is not None:
         return union(
             participants.where(ORGANISATION_LINKS.c.organisation_id == organisation),
             attributed.where(ORGANISATION_FIGURES.c.organisation_id == organisation),
         )
-    nobody = select(PROJECTS.c.id, literal(NO_FUNDER)).where(
-        ~exists().where(ORGANISATION_LINKS.c.project_id == PROJECTS.c.id, ORGANISATION_LINKS.c.role == EVIDENCE_ROLE),
+    projects = PROJECTS if within is None else within
+    nobody = select(projects.c.id, literal(NO_FUNDER)).where(
+        ~exists().where(ORGANISATION_LINKS.c.project_id == projects.c.id, ORGANISATION_LINKS.c.role == EVIDENCE_ROLE),
         ~exists().where(
-            ORGANISATION_FIGURES.c.project_id == PROJECTS.c.id, ORGANISATION_FIGURES.c.role == EVIDENCE_ROLE
+            ORGANISATION_FIGURES.c.project_id == projects.c.id, ORGANISATION_FIGURES.c.role == EVIDENCE_ROLE
         ),
     )
     return union(participants, attributed, nobody)
@@ -197,6 +207,10 @@ class BaseReader:
         # Materialized on PostgreSQL: the filter is computed once for every part that reads it.
         postgresql = db.session.get_bind().dialect.name == "postgresql"
         self.s = matching.cte("matching").prefix_with("MATERIALIZED") if postgresql else matching.cte("matching")
+        # A dimension's members (its links, the "none" row, a project's funders) only of the matching projects, on
+        # PostgreSQL: it joined every project's (1.1 million organisation figures deduplicated on disk for the
+        # donors of 36,000 projects). SQLite keeps its plans (see s_each).
+        self.within = self.s if postgresql else None
         # SQLite joins the per-year projects (a DISTINCT subquery, materialized) to a materialized `matching` by
         # scanning one for each row of the other, without an index: minutes at 100,000 projects for a year x funder
         # count (25 minutes and more unfiltered), where the filter inlined into that one part reads `projects` by
@@ -257,11 +271,11 @@ class BaseReader:
         """(project_id, key): the values of a dimension each project counts for, "none" included."""
         key = dimension.key
         if key == "priority":
-            return _with_none(ProjectPriority.__table__, "priority_id", 0).subquery("m_priority")
+            return _with_none(ProjectPriority.__table__, "priority_id", 0, self.within).subquery("m_priority")
         if key == "country":
-            return _with_none(ProjectCountry.__table__, "country_code", "").subquery("m_country")
+            return _with_none(ProjectCountry.__table__, "country_code", "", self.within).subquery("m_country")
         if key == "activity-type":
-            return _with_none(ProjectActivityType.__table__, "activity_type_id", 0).subquery("m_activity")
+            return _with_none(ProjectActivityType.__table__, "activity_type_id", 0, self.within).subquery("m_activity")
         if key == "rcp":
             link = self.args.get("rcp_link") or "any"
             stated = select(ProjectRcp.project_id, ProjectRcp.rcp_id)
@@ -269,16 +283,16 @@ class BaseReader:
                 RcpMember, and_(RcpMember.country_code == ProjectCountry.country_code, RcpMember.role == "member")
             )
             links = {"stated": stated, "derived": derived.distinct(), "any": union(stated, derived)}[link]
-            return _with_none(links.subquery("links"), "rcp_id", 0).subquery("m_rcp")
+            return _with_none(links.subquery("links"), "rcp_id", 0, self.within).subquery("m_rcp")
         role = role_of(dimension, self.args)
         if role == EVIDENCE_ROLE:  # with a funder, only its own row: the money is its own
-            return _funders(self.funder).subquery("m_funders")
+            return _funders(self.funder, self.within).subquery("m_funders")
         links = (
             select(ORGANISATION_LINKS.c.project_id, ORGANISATION_LINKS.c.organisation_id)
             .where(ORGANISATION_LINKS.c.role == role)
             .subquery("links")
         )
-        return _with_none(links, "organisation_id", NO_FUNDER).subquery("m_role")
+        return _with_none(links, "organisation_id", NO_FUNDER, self.within).subquery("m_role")
 
     def _funded(self) -> list:
         """The projects the `funder` counts for."""
