@@ -90,7 +90,9 @@ def plan(parts: list[tuple[str, Part]]) -> Plan:
     members, derived = [], []
     for tag, (_, part) in enumerate(parts):
         if part.of is not None:
-            source = next(i for i, (_, other) in enumerate(parts) if other.statement is part.of)
+            source = next((i for i, (_, other) in enumerate(parts) if other.statement is part.of), None)
+            if source is None:  # a reader's parts are planned together, from one reader (BaseReader._summed)
+                raise ValueError(f"part {tag} is summed from a part that is not in this plan")
             derived.append((tag, source, part.keep))
             continue
         columns = list(part.statement.subquery().c)
