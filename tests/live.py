@@ -19,16 +19,34 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class ForkServer:
+    """tests/forkserver.py, started on first use, once per test process (each xdist worker has its own)."""
+
+    _process: subprocess.Popen | None = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def start(cls, argv: list[str], env: dict) -> int:
+        with cls._lock:
+            if cls._process is None or cls._process.poll() is not None:
+                cls._process = subprocess.Popen(
+                    [sys.executable, str(ROOT / "tests" / "forkserver.py")], cwd=ROOT, env=dict(os.environ),
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            cls._process.stdin.write(json.dumps({"argv": argv, "env": env}) + "\n")
+            cls._process.stdin.flush()
+            return json.loads(cls._process.stdout.readline())["pid"]
+
+
 class LiveServer:
+    """gunicorn with the repository's gunicorn.conf.py, `wsgi:app`, on `database_url`, in a process group of its own
+    (its master and workers), forked by tests/forkserver.py from a process that has imported the app already."""
+
     def __init__(self, database_url: str, workers: int = 2, env: dict | None = None):
         self.port = free_port()
         env = {**os.environ, "DATABASE_URL": database_url, "RATELIMIT_DISABLED": "1", "LOG_LEVEL": "WARNING",
                **(env or {})}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", str(workers),
-             "--bind", f"127.0.0.1:{self.port}",
-             "--timeout", "120", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.pid = ForkServer.start(["-c", "gunicorn.conf.py", "--workers", str(workers),
+                                     "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "wsgi:app"], env)
         self.wait_ready()
 
     def wait_ready(self, seconds: float = 60) -> None:
@@ -39,18 +57,38 @@ class LiveServer:
                     return
             except OSError:
                 pass
-            time.sleep(0.2)
+            time.sleep(0.05)
         raise RuntimeError("the server did not become ready")
+
+    def alive(self) -> bool:
+        """Whether a process of the server's group still runs. A zombie does not: it holds no file, lock or socket any
+        more, and a killed master's workers are left to whoever reaps orphans."""
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rpartition(")")[2].split()
+            except OSError:  # gone while we looked
+                continue
+            if int(fields[2]) == self.pid and fields[0] not in ("Z", "X"):
+                return True
+        return False
+
+    def _wait_gone(self, seconds: float = 30) -> None:
+        """Until no process of the group runs: the master and its workers have all died."""
+        deadline = time.monotonic() + seconds
+        while self.alive():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn {self.pid} still running {seconds} s after the signal")
+            time.sleep(0.02)
 
     def kill(self) -> None:
         """kill -9 of the master and every worker: no chance to clean up."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
+        os.killpg(self.pid, signal.SIGKILL)
+        self._wait_gone()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=30)
+        if self.alive():
+            os.killpg(self.pid, signal.SIGTERM)
+            self._wait_gone()
 
 
 def request(port: int, method: str, path: str, body=None, headers=None, timeout: float = 120):

@@ -1,0 +1,59 @@
+"""Starts live gunicorn servers for tests/live.py by forking, from a process that has imported the app once.
+
+A gunicorn started with `python -m gunicorn` spends a second of CPU importing Flask, SQLAlchemy, marshmallow and
+the app before it listens; the kill -9 tests start one 26 times. This process imports those modules once, then
+for each line `{"argv": [...], "env": {...}}` on its stdin forks a child that becomes exactly what `python -m
+gunicorn <argv>` would be (its own session and process group, that environment, gunicorn's own entry point,
+gunicorn.conf.py, `wsgi:app` imported by gunicorn in the child) and answers `{"pid": N}` on its stdout.
+
+The app's modules are imported by creating one app here, on an in-memory database it never connects to, and
+throwing it away; `wsgi` itself is not imported here, so each child's gunicorn creates its own app, from the
+environment it was given (portfolio/config.py reads every setting when the app is created).
+"""
+import json
+import os
+import signal
+import sys
+
+import gunicorn.app.wsgiapp  # noqa: F401  (imported here, so that the children do not)
+import gunicorn.workers.gthread  # noqa: F401
+
+from portfolio import create_app
+
+
+def child(argv: list[str], env: dict) -> None:
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    os.environ.clear()
+    os.environ.update(env)
+    sys.argv = ["gunicorn", *argv]
+    status = 1
+    try:
+        gunicorn.app.wsgiapp.run()
+        status = 0
+    except SystemExit as exc:
+        status = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os._exit(status)
+
+
+def main() -> None:
+    os.environ["DATABASE_URL"] = "sqlite://"
+    create_app()
+    # The children are reaped by the kernel: a killed server leaves no zombie to wait for, and tests/live.py
+    # sees it gone as soon as it is.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    for line in sys.stdin:
+        order = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            child(order["argv"], order["env"])
+        sys.stdout.write(json.dumps({"pid": pid}) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
