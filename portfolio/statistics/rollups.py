@@ -3,6 +3,8 @@ is): `rebuild` fills the tables from scratch and `differences` compares them wit
 Writes move the cells by the change in their projects' contributions, computed from the states they hold
 (statistics/contributions.py), in their own transaction; the property tests compare the two.
 """
+import functools
+
 from sqlalchemy import (
     BigInteger,
     Integer,
@@ -367,6 +369,13 @@ def contributions(table, ids=None):
     return union_all(*parts)
 
 
+@functools.cache
+def whole_table(table):
+    """contributions(table) of every project, built once per process: building the statement took 45 ms of the
+    70 ms a `differences()` took on a small database, and it never changes."""
+    return contributions(table)
+
+
 def columns(table) -> list[str]:
     return [*KEYS[:4], *GROUPS[table], *KEYS[4:], *COUNTS, *AMOUNT_COLUMNS]
 
@@ -392,7 +401,7 @@ def rebuild(tables=TABLES) -> None:
     dialect.for_whole_table_statements()
     for table in tables:
         db.session.execute(delete(table))
-        db.session.execute(insert(table.__table__).from_select(columns(table), contributions(table)))
+        db.session.execute(insert(table.__table__).from_select(columns(table), whole_table(table)))
 
 
 def differences() -> list[tuple]:
@@ -413,7 +422,7 @@ def differences() -> list[tuple]:
             return {k: v for k, v in found.items() if any(v)}
 
         stored = cells(db.session.execute(select(*(table.__table__.c[n] for n in names))))
-        fresh = cells(db.session.execute(contributions(table)))
+        fresh = cells(db.session.execute(whole_table(table)))
         for key in set(stored) | set(fresh):
             if stored.get(key) != fresh.get(key):
                 out.append((table.__tablename__, key, stored.get(key), fresh.get(key)))
