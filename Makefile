@@ -31,9 +31,10 @@ run: install
 # after the other (test_replicas.py stops and starts the replica they share). Not loadgroup and xdist_group:
 # with pytest 9.2 it groups nothing, silently (pytest-xdist issue 1386). --max-worker-restart=0: a worker ended
 # by the hang guard is not replaced: its test fails, the rest of its module is not run, the other workers finish
-# and the run fails (a replaced worker once left a run waiting forever).
+# and the run fails (a replaced worker once left a run waiting forever). --no-loadscope-reorder: the modules in the
+# order tests/conftest.py gives them (the system tests, the longest, first), not the most numerous first.
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --max-worker-restart=0
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --max-worker-restart=0
 
 # Re-copy the web app's browser libraries, pinned in package-lock.json, into portfolio/web/static/vendor (needs
 # Node's npm; `make run` does not: the copies are committed).

@@ -74,6 +74,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if not any(item.get_closest_marker(layer) for layer in LAYERS):
             item.add_marker("unit" if "app" not in getattr(item, "fixturenames", ()) else "api")
+    # The system tests first: they are the longest modules (a browser, kill -9 and restarts), and under pytest-xdist
+    # (`--dist loadfile --no-loadscope-reorder`, the Makefile) a worker takes the modules in this order; left to the
+    # end, as xdist's own order (the modules with most tests first) left them, they ran alone for the last minute.
+    items.sort(key=lambda item: item.get_closest_marker("system") is None)
 
 
 def database_url(tmp_path_factory) -> str:
