@@ -61,22 +61,17 @@ ACTIVITY_TYPE_LINKS = ProjectActivityType.__table__
 STATED_RCPS, RCP_MEMBERS = ProjectRcp.__table__, RcpMember.__table__
 
 
-def _only(statement, column, ids):
-    return statement if ids is None else statement.where(dialect.id_filter(column, ids))
-
-
-def _projects(ids):
+def _projects():
     """Each project with its keys and its three unknown flags."""
-    return _only(select(PROJECTS.c.id, PROJECTS.c.region_id, PROJECTS.c.status, PROJECTS.c.synthetic,
-                        *(flag.label(name) for name, flag in unknown_flags(PROJECTS.c).items())),
-                 PROJECTS.c.id, ids).subquery("p")
+    return select(PROJECTS.c.id, PROJECTS.c.region_id, PROJECTS.c.status, PROJECTS.c.synthetic,
+                  *(flag.label(name) for name, flag in unknown_flags(PROJECTS.c).items())).subquery("p")
 
 
-def _filter_priorities(ids):
+def _filter_priorities():
     """(project, 0) for every project and (project, P) for each priority P it serves."""
     return union_all(
-        _only(select(PROJECTS.c.id.label("project_id"), literal(0).label("fp")), PROJECTS.c.id, ids),
-        _only(select(PRIORITY_LINKS.c.project_id, PRIORITY_LINKS.c.priority_id), PRIORITY_LINKS.c.project_id, ids),
+        select(PROJECTS.c.id.label("project_id"), literal(0).label("fp")),
+        select(PRIORITY_LINKS.c.project_id, PRIORITY_LINKS.c.priority_id),
     ).subquery("fp")
 
 
@@ -84,34 +79,30 @@ def _amounts(source):
     return [source.c[name] for name in AMOUNT_COLUMNS]
 
 
-def _priority_members(ids):
+def _priority_members():
     """(project, priority) for each priority a project serves, (project, 0) for a project serving none."""
     none = ~exists().where(PRIORITY_LINKS.c.project_id == PROJECTS.c.id)
     return union_all(
-        _only(select(PRIORITY_LINKS.c.project_id, PRIORITY_LINKS.c.priority_id), PRIORITY_LINKS.c.project_id, ids),
-        _only(select(PROJECTS.c.id, literal(0)).where(none), PROJECTS.c.id, ids),
+        select(PRIORITY_LINKS.c.project_id, PRIORITY_LINKS.c.priority_id),
+        select(PROJECTS.c.id, literal(0)).where(none),
     )
 
 
-def _link_members(links, column: str, none, ids):
+def _link_members(links, column: str, none):
     """(project, value) for each value of a link a project has, (project, `none`) for a project with none."""
     nothing = ~exists().where(links.c.project_id == PROJECTS.c.id)
     return union_all(
-        _only(select(links.c.project_id, links.c[column]), links.c.project_id, ids),
-        _only(select(PROJECTS.c.id, literal(none).label(column)).where(nothing), PROJECTS.c.id, ids),
+        select(links.c.project_id, links.c[column]),
+        select(PROJECTS.c.id, literal(none).label(column)).where(nothing),
     )
 
 
-def _rcp_members(ids):
+def _rcp_members():
     """(project, rcp_link, rcp) for each RCP a project is linked to in each way of reading its links (filters.py
     rcp_links: stated, derived from its countries' memberships, any), (project, way, 0) where it has none."""
-    stated = _only(select(STATED_RCPS.c.project_id, STATED_RCPS.c.rcp_id), STATED_RCPS.c.project_id, ids)
+    stated = select(STATED_RCPS.c.project_id, STATED_RCPS.c.rcp_id)
     membership = and_(RCP_MEMBERS.c.country_code == COUNTRY_LINKS.c.country_code, RCP_MEMBERS.c.role == "member")
-    derived = _only(
-        select(COUNTRY_LINKS.c.project_id, RCP_MEMBERS.c.rcp_id).join(RCP_MEMBERS, membership),
-        COUNTRY_LINKS.c.project_id,
-        ids,
-    )
+    derived = select(COUNTRY_LINKS.c.project_id, RCP_MEMBERS.c.rcp_id).join(RCP_MEMBERS, membership)
     # "No link" is asked of the base tables, each project by its key: asked of the links' subquery (a UNION for
     # "any"), SQLite computed that subquery again for every project, quadratic in the projects.
     no_stated = ~exists().where(STATED_RCPS.c.project_id == PROJECTS.c.id)
@@ -122,11 +113,11 @@ def _rcp_members(ids):
                               ("any", union(stated, derived), and_(no_stated, no_derived))):
         found = links.subquery(f"{link}_links")
         parts.append(select(found.c.project_id, literal(link).label("rcp_link"), found.c.rcp_id).distinct())
-        parts.append(_only(select(PROJECTS.c.id, literal(link), literal(0)).where(none), PROJECTS.c.id, ids))
+        parts.append(select(PROJECTS.c.id, literal(link), literal(0)).where(none))
     return union_all(*parts)
 
 
-def _organisation_members(ids, roles):
+def _organisation_members(roles):
     """(project, role, organisation) for the organisations a project counts for in each role: its participants
     and, in the funding role, every funder money is attributed to (0 among them: no funder stated); (project,
     role, 0) where it has neither. The same members as figures.derive's."""
@@ -134,25 +125,13 @@ def _organisation_members(ids, roles):
         ORGANISATION_LINKS.c.project_id == PROJECTS.c.id, ORGANISATION_LINKS.c.role == roles.c.role
     ) & ~exists().where(ORGANISATION_FIGURES.c.project_id == PROJECTS.c.id, ORGANISATION_FIGURES.c.role == roles.c.role)
     return union(
-        _only(
-            select(
-                ORGANISATION_LINKS.c.project_id, ORGANISATION_LINKS.c.role, ORGANISATION_LINKS.c.organisation_id
-            ).join(roles, roles.c.role == ORGANISATION_LINKS.c.role),
-            ORGANISATION_LINKS.c.project_id,
-            ids,
-        ),
-        _only(
-            select(
-                ORGANISATION_FIGURES.c.project_id, ORGANISATION_FIGURES.c.role, ORGANISATION_FIGURES.c.organisation_id
-            ).join(roles, roles.c.role == ORGANISATION_FIGURES.c.role),
-            ORGANISATION_FIGURES.c.project_id,
-            ids,
-        ),
-        _only(
-            select(PROJECTS.c.id, roles.c.role, literal(0)).select_from(PROJECTS).join(roles, true()).where(none),
-            PROJECTS.c.id,
-            ids,
-        ),
+        select(
+            ORGANISATION_LINKS.c.project_id, ORGANISATION_LINKS.c.role, ORGANISATION_LINKS.c.organisation_id
+        ).join(roles, roles.c.role == ORGANISATION_LINKS.c.role),
+        select(
+            ORGANISATION_FIGURES.c.project_id, ORGANISATION_FIGURES.c.role, ORGANISATION_FIGURES.c.organisation_id
+        ).join(roles, roles.c.role == ORGANISATION_FIGURES.c.role),
+        select(PROJECTS.c.id, roles.c.role, literal(0)).select_from(PROJECTS).join(roles, true()).where(none),
     )
 
 
@@ -162,14 +141,14 @@ def _roles(only=None):
     ).subquery("r")
 
 
-def _whole_money(members, group, ids):
+def _whole_money(members, group):
     """Each project's money by year under every group it is a member of: an overlap dimension, where a project
     counts in full in each of its groups (and the groups' sum is not the portfolio's)."""
-    return _only(
-        select(*(members.c[g] for g in group), *FIGURES.c).join(members, members.c.project_id == FIGURES.c.project_id),
-        FIGURES.c.project_id,
-        ids,
-    ).subquery("y")
+    return (
+        select(*(members.c[g] for g in group), *FIGURES.c)
+        .join(members, members.c.project_id == FIGURES.c.project_id)
+        .subquery("y")
+    )
 
 
 # The cube's pairs (models/figures.py ProjectCrossFigure): each table's two splits, as (group column, members).
@@ -180,20 +159,20 @@ CUBE_PAIRS = {
 }
 
 
-def _cube_members(split: str, ids):
+def _cube_members(split: str):
     """(project, key) for a split of the cube, its "none" key included: the project's priorities, its countries,
     or the funders money is attributed to (figures.derive's members of the funding role)."""
     if split == "priority":
-        return _priority_members(ids).subquery("m_priority"), "priority_id"
+        return _priority_members().subquery("m_priority"), "priority_id"
     if split == "country":
-        return _link_members(COUNTRY_LINKS, "country_code", "", ids).subquery("m_country"), "country_code"
-    return _organisation_members(ids, _roles(EVIDENCE_ROLE)).subquery("m_funder"), "organisation_id"
+        return _link_members(COUNTRY_LINKS, "country_code", "").subquery("m_country"), "country_code"
+    return _organisation_members(_roles(EVIDENCE_ROLE)).subquery("m_funder"), "organisation_id"
 
 
-def _cube_pair(splits, ids):
+def _cube_pair(splits):
     """Members: each project in every pair of its values of the two splits; money: the cube summed over the
     third split, by year."""
-    (first, one), (second, other) = (_cube_members(split, ids) for split in splits)
+    (first, one), (second, other) = (_cube_members(split) for split in splits)
     members = (
         select(first.c.project_id, first.c[one], second.c[other])
         .join(second, second.c.project_id == first.c.project_id)
@@ -201,79 +180,71 @@ def _cube_pair(splits, ids):
     )
     kept = [CUBE_FIGURES.c.project_id, CUBE_FIGURES.c[one], CUBE_FIGURES.c[other], CUBE_FIGURES.c.year]
     yearly = (
-        _only(select(*kept, *(func.sum(CUBE_FIGURES.c[a]).label(a) for a in AMOUNT_COLUMNS)), kept[0], ids)
+        select(*kept, *(func.sum(CUBE_FIGURES.c[a]).label(a) for a in AMOUNT_COLUMNS))
         .group_by(*kept)
         .subquery("y")
     )
     return members, yearly, [one, other]
 
 
-def _groups(table, ids):
+def _groups(table):
     """(members, yearly, group columns): which groups each project is in, and its money by group and year."""
     if table is RollupProject:
         return (
-            _only(select(PROJECTS.c.id.label("project_id")), PROJECTS.c.id, ids).subquery("m"),
-            _only(select(FIGURES), FIGURES.c.project_id, ids).subquery("y"),
+            select(PROJECTS.c.id.label("project_id")).subquery("m"),
+            select(FIGURES).subquery("y"),
             [],
         )
     if table is RollupPriority:  # the priority figures hold every cent, under 0 for a project serving none
         return (
-            _priority_members(ids).subquery("m"),
-            _only(select(PRIORITY_FIGURES), PRIORITY_FIGURES.c.project_id, ids).subquery("y"),
+            _priority_members().subquery("m"),
+            select(PRIORITY_FIGURES).subquery("y"),
             ["priority_id"],
         )
     if table is RollupCountry:  # the country figures hold every cent, under "" for a project in none
         return (
-            _link_members(COUNTRY_LINKS, "country_code", "", ids).subquery("m"),
-            _only(select(COUNTRY_FIGURES), COUNTRY_FIGURES.c.project_id, ids).subquery("y"),
+            _link_members(COUNTRY_LINKS, "country_code", "").subquery("m"),
+            select(COUNTRY_FIGURES).subquery("y"),
             ["country_code"],
         )
     if table is RollupActivityType:  # an overlap dimension: each type (0: none) carries the project's whole money
-        members = _link_members(ACTIVITY_TYPE_LINKS, "activity_type_id", 0, ids).subquery("m")
-        return members, _whole_money(members, ["activity_type_id"], ids), ["activity_type_id"]
+        members = _link_members(ACTIVITY_TYPE_LINKS, "activity_type_id", 0).subquery("m")
+        return members, _whole_money(members, ["activity_type_id"]), ["activity_type_id"]
     if table is RollupRcp:  # the same, once per way of reading the links
-        members = _rcp_members(ids).subquery("m")
-        return members, _whole_money(members, ["rcp_link", "rcp_id"], ids), ["rcp_link", "rcp_id"]
+        members = _rcp_members().subquery("m")
+        return members, _whole_money(members, ["rcp_link", "rcp_id"]), ["rcp_link", "rcp_id"]
     if table in CUBE_PAIRS:
-        return _cube_pair(CUBE_PAIRS[table], ids)
+        return _cube_pair(CUBE_PAIRS[table])
     roles = _roles()
-    members = _organisation_members(ids, roles).subquery("m")
+    members = _organisation_members(roles).subquery("m")
     # Money of a role nobody takes part in is the project's whole money under 0. (The funding role has
     # figure rows for every cent, so a project with money always has funding rows.)
     none = ~exists().where(
         ORGANISATION_LINKS.c.project_id == PROJECTS.c.id, ORGANISATION_LINKS.c.role == roles.c.role
     ) & ~exists().where(ORGANISATION_FIGURES.c.project_id == PROJECTS.c.id, ORGANISATION_FIGURES.c.role == roles.c.role)
     yearly = union_all(
-        _only(
-            select(
-                ORGANISATION_FIGURES.c.project_id,
-                ORGANISATION_FIGURES.c.role,
-                ORGANISATION_FIGURES.c.organisation_id,
-                ORGANISATION_FIGURES.c.year,
-                *_amounts(ORGANISATION_FIGURES),
-            ),
+        select(
             ORGANISATION_FIGURES.c.project_id,
-            ids,
+            ORGANISATION_FIGURES.c.role,
+            ORGANISATION_FIGURES.c.organisation_id,
+            ORGANISATION_FIGURES.c.year,
+            *_amounts(ORGANISATION_FIGURES),
         ),
-        _only(
-            select(FIGURES.c.project_id, roles.c.role, literal(0), FIGURES.c.year, *_amounts(FIGURES))
-            .select_from(FIGURES)
-            .join(PROJECTS, PROJECTS.c.id == FIGURES.c.project_id)
-            .join(roles, true())
-            .where(none),
-            FIGURES.c.project_id,
-            ids,
-        ),
+        select(FIGURES.c.project_id, roles.c.role, literal(0), FIGURES.c.year, *_amounts(FIGURES))
+        .select_from(FIGURES)
+        .join(PROJECTS, PROJECTS.c.id == FIGURES.c.project_id)
+        .join(roles, true())
+        .where(none),
     ).subquery("y")
     return members, yearly, ["role", "organisation_id"]
 
 
-def _runs(ids):
+def _runs():
     """Each run of consecutive years in which a project has money: (project_id, lo, hi)."""
     island = (
         FIGURES.c.year - func.row_number().over(partition_by=FIGURES.c.project_id, order_by=FIGURES.c.year)
     ).label("island")
-    years = _only(select(FIGURES.c.project_id, FIGURES.c.year, island), FIGURES.c.project_id, ids).subquery("years")
+    years = select(FIGURES.c.project_id, FIGURES.c.year, island).subquery("years")
     return (
         select(years.c.project_id, func.min(years.c.year).label("lo"), func.max(years.c.year).label("hi"))
         .group_by(years.c.project_id, years.c.island)
@@ -295,11 +266,12 @@ def _cents(column):
     return type_coerce(func.coalesce(func.sum(column), 0), BigInteger)
 
 
-def contributions(table, ids=None):
-    """SELECT of every cell the projects `ids` (None: all) contribute to `table`, in the
-    column order of `columns(table)`."""
-    p, fp = _projects(ids), _filter_priorities(ids)
-    members, yearly, group = _groups(table, ids)
+@functools.cache
+def contributions(table):
+    """SELECT of every cell the projects contribute to `table`, in the column order of `columns(table)`. Built once
+    per process: building it took 45 ms of the 70 ms a `differences()` took on a small database."""
+    p, fp = _projects(), _filter_priorities()
+    members, yearly, group = _groups(table)
     keys = [fp.c.fp, p.c.region_id, p.c.status, p.c.synthetic]
     flags = [p.c[name] for name in COUNTS[1:]]
 
@@ -349,7 +321,7 @@ def contributions(table, ids=None):
         yearly.c.year,
         [yearly.c[a] for a in AMOUNT_COLUMNS],
     )
-    runs = _runs(ids)
+    runs = _runs()
     gaps = _gaps(runs)
     parts = [everyone, by_year]
     for source, kind, weight in ((runs, KIND_RUN, 1), (gaps, KIND_GAP, -1)):
@@ -367,13 +339,6 @@ def contributions(table, ids=None):
             )
         )
     return union_all(*parts)
-
-
-@functools.cache
-def whole_table(table):
-    """contributions(table) of every project, built once per process: building the statement took 45 ms of the
-    70 ms a `differences()` took on a small database, and it never changes."""
-    return contributions(table)
 
 
 def columns(table) -> list[str]:
@@ -401,7 +366,7 @@ def rebuild(tables=TABLES) -> None:
     dialect.for_whole_table_statements()
     for table in tables:
         db.session.execute(delete(table))
-        db.session.execute(insert(table.__table__).from_select(columns(table), whole_table(table)))
+        db.session.execute(insert(table.__table__).from_select(columns(table), contributions(table)))
 
 
 def differences() -> list[tuple]:
@@ -422,7 +387,7 @@ def differences() -> list[tuple]:
             return {k: v for k, v in found.items() if any(v)}
 
         stored = cells(db.session.execute(select(*(table.__table__.c[n] for n in names))))
-        fresh = cells(db.session.execute(whole_table(table)))
+        fresh = cells(db.session.execute(contributions(table)))
         for key in set(stored) | set(fresh):
             if stored.get(key) != fresh.get(key):
                 out.append((table.__tablename__, key, stored.get(key), fresh.get(key)))
