@@ -74,11 +74,6 @@ class RollupActivityType(_Cell, Base):
     activity_type_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
-# The three ways `rcp_link` reads a project's RCPs, each a set of cells: the links stated for it, the RCPs its
-# countries are members of, either.
-RCP_LINKS = ("stated", "derived", "any")
-
-
 class RollupRcp(_Cell, Base):
     """Each project's whole money under each RCP it is linked to, once per way of reading its links (`rcp_link`;
     rcp 0: a project with no link of that way); counts: the projects linked to the RCP."""
