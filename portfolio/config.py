@@ -101,6 +101,8 @@ def load(instance_path: str) -> dict:
         # row of user_sessions; it ends after SESSION_IDLE_MINUTES without a request, or SESSION_LIFETIME_HOURS
         # after sign-in, whichever comes first.
         "SECRET_KEY": _secret_key(instance_path),
+        # argon2-cffi's parameter profile for password hashes (services/users.py HASH_PROFILES).
+        "PASSWORD_HASH_PROFILE": os.environ.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "60")),
         "SESSION_LIFETIME_HOURS": int(os.environ.get("SESSION_LIFETIME_HOURS", "12")),
         "SESSION_COOKIE_NAME": "tcm_session",

@@ -54,6 +54,9 @@ LAYERS = ("unit", "api", "system")
 
 
 def pytest_configure(config):
+    # argon2-cffi's profile for test suites: each hash with the default profile costs 0.15 s of CPU, 35 s of the
+    # suite's. Inherited by the live servers; tests/test_sessions.py checks the hashing with the default profile.
+    os.environ.setdefault("PASSWORD_HASH_PROFILE", "CHEAPEST")
     # Everything that reads these (the app fixture, the migrations test, the replica tests, live servers) then
     # sees the worker's own database, on the primary and on its streaming replica alike (a replica carries
     # every database of its primary's cluster).

@@ -237,18 +237,37 @@ def test_cli_refuses_bad_accounts_and_lists_users_without_secrets(runner, alice,
     assert runner.invoke(args=["users", "disable", "nobody"]).exit_code != 0
 
 
-def test_a_hash_made_with_older_parameters_is_rehashed_at_sign_in(app, alice, in_app):
+@pytest.fixture
+def default_hashes(app, monkeypatch):
+    """The app hashes with the default profile, as in production (the suite runs with CHEAPEST, conftest.py).
+    Before `alice` in a test's arguments, so that her hash is made with it too."""
+    default = users.hasher_for(create_app().config["PASSWORD_HASH_PROFILE"])
+    monkeypatch.setitem(app.extensions, "password_hasher", default)
+    return default
+
+
+def test_the_default_profile_is_rfc_9106_low_memory_and_an_unknown_one_is_refused(monkeypatch):
+    monkeypatch.delenv("PASSWORD_HASH_PROFILE")
+    hasher = create_app().extensions["password_hasher"]
+    assert (hasher.time_cost, hasher.memory_cost, hasher.parallelism) == (3, 65536, 4)
+    assert hasher.hash(PASSWORD).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    monkeypatch.setenv("PASSWORD_HASH_PROFILE", "cheap")
+    with pytest.raises(ValueError, match="PASSWORD_HASH_PROFILE='cheap' is not one of RFC_9106_LOW_MEMORY"):
+        create_app()
+
+
+def test_a_hash_made_with_older_parameters_is_rehashed_at_sign_in(app, default_hashes, alice, in_app):
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
 
     def store():
         db.session.execute(update(User).values(password_hash=weak))
         db.session.commit()
     in_app(store)
-    assert users.hasher.check_needs_rehash(weak)
+    assert default_hashes.check_needs_rehash(weak)
     assert sign_in(app.test_client()).status_code == 200
     stored = in_app(lambda: db.session.scalar(select(User.password_hash)))
-    assert stored != weak and not users.hasher.check_needs_rehash(stored)
-    assert users.hasher.verify(stored, PASSWORD)
+    assert stored != weak and not default_hashes.check_needs_rehash(stored)
+    assert default_hashes.verify(stored, PASSWORD)
     assert sign_in(app.test_client()).status_code == 200  # and it still signs in
 
 
@@ -258,7 +277,8 @@ def _timed(app, username, password):
     return time.perf_counter() - started, answer
 
 
-def test_an_unknown_user_and_a_wrong_password_answer_alike_and_take_comparable_time(app, runner, alice):
+def test_an_unknown_user_and_a_wrong_password_answer_alike_and_take_comparable_time(app, default_hashes, runner,
+                                                                                     alice):
     make_user(runner, "dora", "viewer", None)
     assert runner.invoke(args=["users", "disable", "dora"]).exit_code == 0
     cases = {"unknown": ("nobody-here", PASSWORD), "wrong password": ("alice", "not the password"),

@@ -11,6 +11,7 @@
   cannot make a browser send one. Signing in is not checked (there is no session yet); it takes JSON only,
   which a cross-site form cannot send.
 """
+import logging
 from datetime import timedelta
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -96,6 +97,10 @@ def check_csrf() -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["password_hasher"] = users.hasher_for(app.config["PASSWORD_HASH_PROFILE"])
+    if app.config["PASSWORD_HASH_PROFILE"] == "CHEAPEST":
+        logging.getLogger(__name__).warning("PASSWORD_HASH_PROFILE=CHEAPEST: passwords are hashed with argon2-cffi's "
+                                            "profile for test suites, which protects nothing. Never in production.")
     proxies = {name: app.config.get(f"PROXY_FIX_X_{name.upper()}", 0) for name in ("for", "proto", "host")}
     if any(proxies.values()):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies["for"], x_proto=proxies["proto"],

@@ -11,8 +11,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
 from sqlalchemy import delete, select, update
 
 from portfolio.auth import record
@@ -26,17 +27,30 @@ USERNAME_HELP = (f"1-{USERNAME_MAX} lower-case letters, digits, '.', '_' or '-',
 PASSWORD_MIN, PASSWORD_MAX = 12, 1024  # NIST SP 800-63B: at least 8, allow long passphrases; 12 here
 TOUCH_SECONDS = 60  # last_seen_at is written at most once a minute per session, not on every request
 
-# argon2-cffi's defaults (RFC 9106's low-memory profile). A stored hash made with other parameters is
-# re-hashed with these at the next successful sign-in (check_needs_rehash).
-hasher = PasswordHasher()
+# argon2-cffi's parameter profiles (PASSWORD_HASH_PROFILE). The default is argon2-cffi's own, RFC 9106's
+# low-memory profile. CHEAPEST is argon2-cffi's profile for test suites, where each hash would otherwise cost
+# 0.15 s of CPU: tests/conftest.py sets it, and the tests of the hashing itself put the default back. A stored
+# hash made with other parameters is re-hashed with the app's at the next successful sign-in (check_needs_rehash).
+HASH_PROFILES = ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST")
 _dummy: dict[str, str] = {}
 
 
-def _dummy_hash() -> str:
-    """A hash with the current parameters, checked when there is no such user, so both cost the same."""
-    key = f"{hasher.time_cost}/{hasher.memory_cost}/{hasher.parallelism}"
+def hasher_for(profile: str) -> PasswordHasher:
+    if profile not in HASH_PROFILES:
+        raise ValueError(f"PASSWORD_HASH_PROFILE={profile!r} is not one of {', '.join(HASH_PROFILES)}.")
+    return PasswordHasher.from_parameters(getattr(profiles, profile))
+
+
+def hasher() -> PasswordHasher:
+    """The app's hasher (api/sessions.py init_app builds it from PASSWORD_HASH_PROFILE)."""
+    return current_app.extensions["password_hasher"]
+
+
+def _dummy_hash(checker: PasswordHasher) -> str:
+    """A hash with the app's parameters, checked when there is no such user, so both cost the same."""
+    key = f"{checker.time_cost}/{checker.memory_cost}/{checker.parallelism}"
     if key not in _dummy:
-        _dummy[key] = hasher.hash(secrets.token_urlsafe(16))
+        _dummy[key] = checker.hash(secrets.token_urlsafe(16))
     return _dummy[key]
 
 
@@ -107,7 +121,7 @@ def create(username: str, role: str, password: str, name: str | None = None, *, 
         raise ValueError(f"A user named {username!r} already exists.")
     now = utcnow()
     user = User(username=username, name=name.strip() if name else None, role=role,
-                password_hash=hasher.hash(password), created_at=now, password_changed_at=now)
+                password_hash=hasher().hash(password), created_at=now, password_changed_at=now)
     db.session.add(user)
     _record(actor, "create", user, None)
     return user
@@ -120,7 +134,7 @@ def set_password(user: User, password: str, *, actor: str) -> None:
     if problem:
         raise ValueError(problem)
     before = snapshot(user)
-    user.password_hash = hasher.hash(password)
+    user.password_hash = hasher().hash(password)
     user.password_changed_at = utcnow()
     end_sessions(user.id)
     _record(actor, "set-password", user, before)
@@ -172,16 +186,17 @@ def check_password(username: str, password: str) -> User | None:
     """The active user whose password this is, else None, whatever the reason. A hash made with older
     parameters is replaced (in the caller's transaction)."""
     user = db.session.scalars(select(User).where(User.username == normalise_username(username))).one_or_none()
-    stored = user.password_hash if user is not None else _dummy_hash()
+    checker = hasher()
+    stored = user.password_hash if user is not None else _dummy_hash(checker)
     try:
-        hasher.verify(stored, password)
+        checker.verify(stored, password)
         valid = True
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         valid = False
     if not valid or user is None or user.disabled_at is not None:
         return None
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
+    if checker.check_needs_rehash(user.password_hash):
+        user.password_hash = checker.hash(password)
     return user
 
 
