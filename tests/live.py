@@ -50,15 +50,26 @@ class LiveServer:
         self.wait_ready()
 
     def wait_ready(self, seconds: float = 60) -> None:
-        deadline = time.time() + seconds
-        while time.time() < deadline:
+        """Until /readyz answers 200. A server that exits first (a bad setting, an unmigrated database) fails at
+        once; one still not ready after `seconds` is killed, so no test leaves its group running."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
             try:
                 if request(self.port, "GET", "/readyz")[0] == 200:
                     return
             except OSError:
-                pass
+                if not self._master_running():
+                    raise RuntimeError(f"gunicorn {self.pid} exited before it was ready") from None
             time.sleep(0.05)
-        raise RuntimeError("the server did not become ready")
+        self.kill()
+        raise RuntimeError(f"gunicorn {self.pid} was not ready after {seconds} s: killed")
+
+    def _master_running(self) -> bool:
+        """The master itself, by its pid (not its group: right after the fork it may not have its own yet)."""
+        try:
+            return Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()[0] not in ("Z", "X")
+        except OSError:
+            return False
 
     def alive(self) -> bool:
         """Whether a process of the server's group still runs. A zombie does not: it holds no file, lock or socket any
