@@ -15,7 +15,6 @@ from portfolio import create_app
 from portfolio.extensions import db
 from portfolio.models import AuditEvent, Project, User, UserSession
 from portfolio.models.base import utcnow
-from portfolio.services import users
 
 PASSWORD = "correct horse battery staple"
 SESSION = "/api/v1/session"
@@ -241,7 +240,9 @@ def test_cli_refuses_bad_accounts_and_lists_users_without_secrets(runner, alice,
 def default_hashes(app, monkeypatch):
     """The app hashes with the default profile, as in production (the suite runs with CHEAPEST, conftest.py).
     Before `alice` in a test's arguments, so that her hash is made with it too."""
-    default = users.hasher_for(create_app().config["PASSWORD_HASH_PROFILE"])
+    monkeypatch.delenv("PASSWORD_HASH_PROFILE")
+    default = create_app().extensions["password_hasher"]
+    assert (default.time_cost, default.memory_cost, default.parallelism) == (3, 65536, 4)
     monkeypatch.setitem(app.extensions, "password_hasher", default)
     return default
 
@@ -278,9 +279,11 @@ def _timed(app, username, password):
 
 
 def test_an_unknown_user_and_a_wrong_password_answer_alike_and_take_comparable_time(app, default_hashes, runner,
-                                                                                     alice):
+                                                                                     alice, in_app):
     make_user(runner, "dora", "viewer", None)
     assert runner.invoke(args=["users", "disable", "dora"]).exit_code == 0
+    stored = in_app(lambda: db.session.scalars(select(User.password_hash)).all())
+    assert all(h.startswith("$argon2id$v=19$m=65536,t=3,p=4$") for h in stored), stored
     cases = {"unknown": ("nobody-here", PASSWORD), "wrong password": ("alice", "not the password"),
              "disabled": ("dora", PASSWORD), "malformed name": ("no such name!", PASSWORD)}
     answers, times = {}, {}
