@@ -46,8 +46,19 @@ def _unnest(table: Table, columns: list[str], values: list[list], dialect, binar
     psycopg writes text arrays by testing every element for quoting (a regular expression each)."""
     processors = _processors(table, columns, dialect)
     arrays = [[p(v) if p else v for v in column] for column, p in zip(values, processors)]
-    casts = ", ".join(f"%{'b' if binary else 's'}::{table.c[c].type.compile(dialect)}[]" for c in columns)
-    return f"unnest({casts})", arrays
+    casts, params = [], []
+    for column, array in zip(columns, arrays):
+        sql_type = table.c[column].type.compile(dialect)
+        if all(type(v) is int for v in array):
+            # An array of plain integers (cents, ids, years: most of a rollup delta's values) as its text literal,
+            # joined in C, where psycopg's binary array dumper packs each element in Python: a status change of a
+            # project with yearly lines moves ~2,900 cells of ~25 integers (at 100,000 projects, PATCH 76 -> 73 ms).
+            casts.append(f"%s::{sql_type}[]")
+            params.append("{" + ",".join(map(str, array)) + "}")
+        else:
+            casts.append(f"%{'b' if binary else 's'}::{sql_type}[]")
+            params.append(array)
+    return f"unnest({', '.join(casts)})", params
 
 
 def insert_rows(table: Table, rows: list[dict]) -> None:
