@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -26,13 +27,13 @@ class ForkServer:
     _lock = threading.Lock()
 
     @classmethod
-    def start(cls, argv: list[str], env: dict) -> int:
+    def start(cls, argv: list[str], env: dict, log: str) -> int:
         with cls._lock:
             if cls._process is None or cls._process.poll() is not None:
                 cls._process = subprocess.Popen(
                     [sys.executable, str(ROOT / "tests" / "forkserver.py")], cwd=ROOT, env=dict(os.environ),
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-            cls._process.stdin.write(json.dumps({"argv": argv, "env": env}) + "\n")
+            cls._process.stdin.write(json.dumps({"argv": argv, "env": env, "log": log}) + "\n")
             cls._process.stdin.flush()
             return json.loads(cls._process.stdout.readline())["pid"]
 
@@ -45,8 +46,12 @@ class LiveServer:
         self.port = free_port()
         env = {**os.environ, "DATABASE_URL": database_url, "RATELIMIT_DISABLED": "1", "LOG_LEVEL": "WARNING",
                **(env or {})}
+        # The server's stdout and stderr, shown when it exits before it is ready.
+        handle, self.log = tempfile.mkstemp(prefix=f"gunicorn-{self.port}-", suffix=".log")
+        os.close(handle)
         self.pid = ForkServer.start(["-c", "gunicorn.conf.py", "--workers", str(workers),
-                                     "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "wsgi:app"], env)
+                                     "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "wsgi:app"], env,
+                                    self.log)
         self.wait_ready()
 
     def wait_ready(self, seconds: float = 60) -> None:
@@ -59,10 +64,17 @@ class LiveServer:
                     return
             except OSError:
                 if not self._master_running():
-                    raise RuntimeError(f"gunicorn {self.pid} exited before it was ready") from None
+                    raise RuntimeError(f"gunicorn {self.pid} exited before it was ready; the end of its output:\n"
+                                       + self._output_tail()) from None
             time.sleep(0.05)
         self.kill()
         raise RuntimeError(f"gunicorn {self.pid} was not ready after {seconds} s: killed")
+
+    def _output_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(Path(self.log).read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no output)"
 
     def _master_running(self) -> bool:
         """The master itself, by its pid (not its group: right after the fork it may not have its own yet)."""
@@ -95,11 +107,13 @@ class LiveServer:
         """kill -9 of the master and every worker: no chance to clean up."""
         os.killpg(self.pid, signal.SIGKILL)
         self._wait_gone()
+        Path(self.log).unlink(missing_ok=True)
 
     def stop(self) -> None:
         if self.alive():
             os.killpg(self.pid, signal.SIGTERM)
             self._wait_gone()
+        Path(self.log).unlink(missing_ok=True)
 
 
 def request(port: int, method: str, path: str, body=None, headers=None, timeout: float = 120):
