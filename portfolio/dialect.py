@@ -41,9 +41,10 @@ def _processors(table: Table, columns: list[str], dialect):
 
 def _unnest(table: Table, columns: list[str], values: list[list], dialect, binary: bool = False) -> tuple[str, list]:
     """`unnest(%s::type[], ...)` over one list of values per column, and those lists as its parameters,
-    each value passed through its column's bind processor (cents, UTC datetimes) as SQLAlchemy would.
-    binary: the arrays sent in PostgreSQL's binary format (%b), for lists of plain integers, text and booleans:
-    psycopg writes text arrays by testing every element for quoting (a regular expression each)."""
+    each value passed through its column's bind processor (cents, UTC datetimes) as SQLAlchemy would. A list of
+    plain integers is always sent as its text literal (below). binary: the other lists (text, booleans) sent in
+    PostgreSQL's binary format (%b): psycopg writes text arrays by testing every element for quoting (a regular
+    expression each)."""
     processors = _processors(table, columns, dialect)
     arrays = [[p(v) if p else v for v in column] for column, p in zip(values, processors)]
     casts, params = [], []
