@@ -119,7 +119,9 @@ def apply(cells: dict) -> None:
     for (table, key), values in sorted(cells.items(), key=lambda item: (item[0][0].__tablename__, item[0][1])):
         if any(values):
             by_table[table].append((key, values))
+    batches = []
     for table, rows in by_table.items():
         names = columns(table)
         key_count = len(names) - WIDTH
-        dialect.add_to_rows(table.__table__, names[:key_count], names[key_count:], [(*k, *v) for k, v in rows])
+        batches.append((table.__table__, names[:key_count], names[key_count:], [(*k, *v) for k, v in rows]))
+    dialect.add_to_tables(batches)
