@@ -62,13 +62,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     CORS(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}}, expose_headers=EXPOSED_HEADERS,
          max_age=600, always_send=False)
+    # Before the limiter and the other hooks: Flask runs after-request hooks in the reverse order of registration,
+    # so the response headers are settled last (Flask-Limiter adds Retry-After to every answer it counts).
+    hardening.register(app)
     # One limiter per app: Flask-Limiter keeps the first app's default limits on a shared instance.
     limiter = Limiter(key_func=hardening.rate_limit_key, app=app)
     _warn_per_process_limits(app)
     observability.register(app)  # first: every later hook, and every refusal, has the request id
     api.init_app(app, limiter)
     web.init_app(app, limiter)
-    hardening.register(app)
     cli.register(app)
     if app.config["FORWARDED_FOR"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -52,6 +52,24 @@ def test_rate_limit_429_is_problem_json_with_retry_after(app):
     assert int(response.headers["Retry-After"]) > 0
 
 
+def test_every_answer_carries_the_limit_and_only_a_refusal_says_retry_after(app):
+    """Flask-Limiter adds Retry-After to every answer it counts; on a 200 or a 422 it would tell a client to wait
+    for nothing (hardening.py keeps it on 429 and 503 only)."""
+    limited = _limited_app(app, "2 per minute")
+    client = limited.test_client()
+    headers = {"Authorization": f"Bearer {app.config['TEST_ADMIN_TOKEN']}"}
+    answered = client.get("/api/v1/regions", headers=headers)
+    refused_parameter = client.get("/api/v1/aggregates/region?bogus=1", headers=headers)
+    later = [client.get("/api/v1/regions", headers=headers) for _ in range(2)]  # the 422 may not be counted
+    limited_out = later[-1]
+    assert [r.status_code for r in (answered, refused_parameter, limited_out)] == [200, 422, 429]
+    for response in (answered, refused_parameter):
+        assert response.headers["X-RateLimit-Limit"] == "2"
+        assert "Retry-After" not in response.headers, response.status_code
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert int(limited_out.headers["Retry-After"]) > 0
+
+
 def _replayed(response) -> bool:
     return response.headers.get("Idempotent-Replayed") == "true"
 
