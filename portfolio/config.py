@@ -53,7 +53,7 @@ def load(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {},  # pool_pre_ping: see create_app
         "API_TITLE": "TCM Portfolio API",
-        "API_VERSION": "1.3.1",
+        "API_VERSION": "1.3.2",
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",

@@ -105,3 +105,13 @@ def test_a_patch_without_a_body_is_refused_naming_the_body_and_an_empty_object_c
         assert [(e["pointer"], e["location"]) for e in refused.json["errors"]] == [("/", "body")]
     unchanged = client.patch("/api/v1/users/dora", json={})  # RFC 7396: an empty merge patch changes nothing
     assert unchanged.status_code == 200 and unchanged.json["role"] == "viewer" and unchanged.json["name"] == "Dora"
+
+
+def test_a_persons_name_of_only_spaces_is_422_naming_it(client):
+    refused = client.post("/api/v1/users", json={"username": "blank", "name": " \t", "role": "viewer",
+                                                "password": PASSWORD})
+    assert refused.status_code == 422 and {e["pointer"] for e in refused.json["errors"]} == {"/name"}
+    assert client.post("/api/v1/users", json={"username": "blank", "role": "viewer", "password": PASSWORD}
+                       ).status_code == 201
+    patched = client.patch("/api/v1/users/blank", json={"name": "  "})
+    assert patched.status_code == 422 and {e["pointer"] for e in patched.json["errors"]} == {"/name"}

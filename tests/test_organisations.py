@@ -100,3 +100,9 @@ def test_participations_name_registered_organisations_in_iati_roles_with_shares(
     add_line(client, "P-1", amount="100.00")
     shown = client.get("/api/v1/projects/P-1").json["participating_organisations"]
     assert [p["budget_usd"] for p in shown] == ["66.67", "33.33", "100.00", "100.00"]
+
+
+def test_an_organisation_name_of_only_spaces_is_422_naming_it(client):
+    refused = client.post(ORGS, json={"code": "DONOR-S", "name": "   ", "type": "10"})
+    assert refused.status_code == 422 and pointers(refused) == {"/name"}
+    assert client.get(f"{ORGS}/DONOR-S").status_code == 404

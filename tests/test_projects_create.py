@@ -92,6 +92,35 @@ def test_project_create_missing_required_fields_are_each_named(client):
     assert pointers(response) == {"/title", "/region", "/priorities"}
 
 
+@pytest.mark.parametrize("title", [" ", "   ", "\t\n", "\u00a0\u3000"])
+def test_project_create_a_title_of_only_spaces_is_422_and_nothing_is_written(client, title):
+    response = client.post("/api/v1/projects", json=project_body(title=title))
+    assert response.status_code == 422
+    assert pointers(response) == {"/title"}
+    assert "blank" in response.json["errors"][0]["message"]
+    assert client.get("/api/v1/projects/P-1").status_code == 404
+    # Spaces around words are the person's own: kept as sent.
+    assert create_project(client, title="  Border management  ")["title"] == "  Border management  "
+
+
+def test_a_blank_title_is_refused_by_patch_put_and_bulk_too(client):
+    from helpers import etag
+
+    create_project(client)
+    if_match = {"If-Match": etag(client, "/api/v1/projects/P-1")}
+    patched = client.patch("/api/v1/projects/P-1", json={"title": "  "}, headers=if_match)
+    assert patched.status_code == 422 and pointers(patched) == {"/title"}
+    body = {k: v for k, v in project_body(title=" ").items() if k != "code"}
+    put = client.put("/api/v1/projects/P-1", json=body, headers={"If-Match": etag(client, "/api/v1/projects/P-1")})
+    assert put.status_code == 422 and pointers(put) == {"/title"}
+    bulk = client.post("/api/v1/projects/bulk", json={"items": [project_body(code="P-2"),
+                                                              project_body(code="P-3", title=" ")]})
+    assert bulk.status_code == 422
+    assert pointers(bulk) == {"/items/1/title"}
+    assert client.get("/api/v1/projects/P-2").status_code == 404  # all or nothing
+    assert client.get("/api/v1/projects/P-1").json["title"] == "Project P-1"
+
+
 def test_project_create_duplicate_list_entries_are_422(client):
     response = client.post("/api/v1/projects", json=project_body(countries=["AL", "al"]))
     assert response.status_code == 422

@@ -9,7 +9,7 @@ IATI_IDENTIFIER = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{1,99}$"
 
 
 class OrganisationWriteSchema(StrictSchema):
-    name = Text(max_length=300, min_length=1, required=True)
+    name = Text(max_length=300, min_length=1, blank=False, required=True)
     iati_identifier = Code(IATI_IDENTIFIER, "An IATI organisation identifier, e.g. XM-DAC-47066.", allow_none=True)
     type = shared_enum("OrganisationType", required=True)
     country = VocabularyCode("countries", upper=True, allow_none=True, metadata={

@@ -49,14 +49,14 @@ class UserSchema(Schema):
 
 class UserCreateSchema(StrictSchema):
     username = Code(USERNAME_PATTERN, USERNAME_HELP, required=True)
-    name = Text(max_length=NAME_MAX, min_length=1, allow_none=True, load_default=None)
+    name = Text(max_length=NAME_MAX, min_length=1, blank=False, allow_none=True, load_default=None)
     role = shared_enum("Role", required=True)
     password = fields.String(required=True, validate=validate.Length(min=PASSWORD_MIN, max=PASSWORD_MAX),
                              metadata={"format": "password"})
 
 
 class UserPatchSchema(StrictSchema):
-    name = Text(max_length=NAME_MAX, min_length=1)
+    name = Text(max_length=NAME_MAX, min_length=1, blank=False)
     role = shared_enum("Role", metadata={"description": "A new role ends the user's sessions"})
     disabled = StrictBoolean(metadata={"description": "true: sign-ins refused and every session ended; false: "
                                                       "allowed again"})

@@ -79,7 +79,7 @@ def _share_errors(entries: list[dict], label: str) -> dict | list | None:
 class ProjectWriteSchema(StrictSchema):
     """Fields a programme manager or a script may write. `code` only on create."""
 
-    title = Text(max_length=300, min_length=1, required=True)
+    title = Text(max_length=300, min_length=1, blank=False, required=True)
     acronym = Text(max_length=40, allow_none=True)
     description = Text(max_length=20000, allow_none=True)
     region = VocabularyCode("regions", required=True, metadata={"description": "Region code, see /api/v1/regions"})
