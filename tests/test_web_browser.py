@@ -51,6 +51,16 @@ def test_sign_in_and_out_and_a_wrong_password_is_refused(people, pages):
     assert page.request.get("/api/v1/session").status == 401
     page.goto("/projects")
     page.wait_for_url(re.compile(r"/sign-in\?next="))
+    # A page that asks nothing of the API before it knows the person (with reads open to all, every form): not
+    # "your role may not", but the way to sign in, and back.
+    page.goto("/import")
+    page.get_by_test_id("sign-in-first").click()
+    page.locator("#username").fill("eli")
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/import$"))
+    assert "may not import" in page.locator("main").inner_text()  # an editor's role: the reason, no sign-in link
+    assert page.get_by_test_id("sign-in-first").count() == 0
     assert_clean(page)
 
 
@@ -424,6 +434,7 @@ def test_an_edit_that_meets_a_412_is_shown_and_reapplied_without_losing_either_c
     rows = {r.get_attribute("data-field"): r.inner_text() for r in conflict.locator("tbody tr").all()}
     assert set(rows) == {"title", "acronym", "status"}
     assert "Title changed by the first" in rows["title"] and "SECOND" in rows["acronym"]
+    assert conflict.get_by_test_id("conflict-elsewhere").count() == 0  # their change is in the table
     # Nothing overwritten, the form kept.
     assert second.locator("#acronym").input_value() == "SECOND"
     assert api_json(second, "/api/v1/projects/WEB-RACE")["acronym"] is None
@@ -442,6 +453,29 @@ def test_an_edit_that_meets_a_412_is_shown_and_reapplied_without_losing_either_c
     assert "Eli Editor" in history and "Title changed by the first" in history
     for page in (first, second):
         assert_clean(page)
+
+
+def test_a_412_from_a_colleagues_new_transaction_says_the_change_is_elsewhere_and_reapplies(people, pages, client):
+    client.post("/api/v1/projects", json={"code": "WEB-ELSE", "title": "Original title", "region": "europe",
+                                          "priorities": [{"code": "cooperation"}]})
+    page = pages()
+    sign_in(page, "eli", next_path="/projects/WEB-ELSE/edit")
+    page.locator("#title").wait_for()
+    added = client.post("/api/v1/projects/WEB-ELSE/transactions", json={
+        "reference": "T-1", "type": "expenditure", "date": "2004-01-31", "amount": "10.00", "currency": "USD"})
+    assert added.status_code == 201  # the project's version moves with its records
+    page.locator("#title").fill("My new title")
+    page.get_by_role("button", name="Save changes").click()
+    conflict = page.get_by_test_id("conflict")
+    conflict.get_by_test_id("conflict-elsewhere").wait_for()
+    assert [r.get_attribute("data-field") for r in conflict.locator("tbody tr").all()] == ["title"]
+    page.get_by_role("button", name="Re-apply my changes to the new version").click()
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url(re.compile(r"/projects/WEB-ELSE$"))
+    saved = api_json(page, "/api/v1/projects/WEB-ELSE")
+    assert saved["title"] == "My new title"
+    assert [t["reference"] for t in api_json(page, "/api/v1/projects/WEB-ELSE/transactions")] == ["T-1"]
+    assert_clean(page)
 
 
 def test_unsaved_changes_warn_before_leaving_and_deletes_ask_first(people, pages, client):

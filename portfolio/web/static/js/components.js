@@ -2,6 +2,7 @@
 import { html, useEffect, useRef, useState, useCallback } from "./lib.js";
 import { t } from "./i18n.js";
 import { ApiError, NetworkError } from "./api.js";
+import { routeUrl } from "./router.js";
 
 // A page: it names the document, and after a navigation inside the app its heading takes the focus (so a
 // screen reader announces the new page and Tab continues from there). The first page of a visit leaves the
@@ -60,6 +61,16 @@ export function ErrorMessage({ error, title }) {
 
 export function Notice({ kind = "info", children }) {
   return html`<div class=${`notice notice-${kind}`} role=${kind === "error" ? "alert" : "status"}>${children}</div>`;
+}
+
+// A page the person may not use: signed out (on a server with sign-in for people, where reads may be open to all),
+// the way to sign in and come back here; signed in, why not.
+export function NotAllowed({ title, session, message }) {
+  const signedOut = !session.user && session.sessions;
+  const signIn = routeUrl("/sign-in", { next: location.pathname + location.search });
+  return html`<${Page} title=${title}><${Notice} kind=${signedOut ? "info" : "error"}>${signedOut
+    ? html`${t("user.signInFirst")} <a href=${signIn} data-testid="sign-in-first">${t("user.signIn")}</a>`
+    : message}<//><//>`;
 }
 
 // A table that scrolls sideways on a narrow screen: the scrolling region is focusable and named, so a

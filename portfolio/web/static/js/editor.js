@@ -110,6 +110,7 @@ export function ConflictPanel({ editor, labels, show }) {
   const render = (v) => (show ? show(v) : v === null || v === undefined || v === "" ? t("value.none") : Array.isArray(v) ? v.join(", ") : String(v));
   return html`<div class="notice notice-warning conflict" role="alert" tabindex="-1" data-testid="conflict" ref=${box}>
     <p class="notice-title">${t("conflict.title")}</p>
+    ${names.some((n) => !same(base[n], theirs[n])) ? null : html`<p data-testid="conflict-elsewhere">${t("conflict.elsewhere")}</p>`}
     <p>${t("conflict.explain")}</p>
     <${TableWrap} label=${t("conflict.table")}>
       <table class="figures conflict-table">

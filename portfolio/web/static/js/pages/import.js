@@ -3,7 +3,7 @@
 import { html, useState, useRef, useEffect } from "../lib.js";
 import { t, formatCount } from "../i18n.js";
 import { request, ApiError } from "../api.js";
-import { Page, ErrorMessage, TableWrap, Notice, Field } from "../components.js";
+import { Page, ErrorMessage, TableWrap, Notice, Field, NotAllowed } from "../components.js";
 import { can } from "../session.js";
 
 // Each import, and the export in its own layout: an exported file opens back in the importer unchanged.
@@ -49,7 +49,7 @@ export function ImportPage({ session }) {
   useEffect(() => {
     if ((result || error) && outcome.current) outcome.current.focus();
   }, [result, error]);
-  if (!can("bulk", session)) return html`<${Page} title=${t("import.title")}><${Notice} kind="error">${t("import.notAllowed")}<//><//>`;
+  if (!can("bulk", session)) return html`<${NotAllowed} title=${t("import.title")} session=${session} message=${t("import.notAllowed")} />`;
   const submit = async (event) => {
     event.preventDefault();
     if (!file) return;

@@ -2,7 +2,7 @@
 import { html, useEffect, useState } from "../lib.js";
 import { t } from "../i18n.js";
 import { get, request } from "../api.js";
-import { Page, Loading, ErrorMessage, Field, ErrorSummary, errorsAt, Notice } from "../components.js";
+import { Page, Loading, ErrorMessage, Field, ErrorSummary, errorsAt, Notice, NotAllowed } from "../components.js";
 import { useEditor, ConflictPanel, changedFields } from "../editor.js";
 import * as vocabulary from "../vocabulary.js";
 import { navigate } from "../router.js";
@@ -70,7 +70,7 @@ function RecordForm({ code, id, session, kind }) {
     const answer = await editor.submit(event);
     if (answer) navigate(back, { force: true });
   };
-  if (!can(editing ? "edit" : "create", session)) return html`<${Page} title=${title}><${Notice} kind="error">${t("form.notAllowed")}<//><//>`;
+  if (!can(editing ? "edit" : "create", session)) return html`<${NotAllowed} title=${title} session=${session} message=${t("form.notAllowed")} />`;
   if (editor.loading) return html`<${Page} title=${title}><${Loading} /><//>`;
   if (editor.loadError) return html`<${Page} title=${title}><${ErrorMessage} error=${editor.loadError} /><//>`;
   const { values, setValue, errors } = editor;

@@ -2,7 +2,7 @@
 import { html, useState } from "../lib.js";
 import { t } from "../i18n.js";
 import { get, request, ApiError } from "../api.js";
-import { Page, Loading, ErrorMessage, TableWrap, useAsync, Field, Notice, useConfirm, errorsAt, ErrorSummary } from "../components.js";
+import { Page, Loading, ErrorMessage, TableWrap, useAsync, Field, useConfirm, errorsAt, ErrorSummary, NotAllowed } from "../components.js";
 import { dateTime } from "../format.js";
 import { isAdmin } from "../session.js";
 import { HistoryPanel } from "../history.js";
@@ -17,7 +17,7 @@ export function Tokens({ session }) {
   const [failure, setFailure] = useState(null);
   const [shown, setShown] = useState(null);
   const [dialog, ask] = useConfirm();
-  if (!isAdmin(session)) return html`<${Page} title=${t("tokens.title")}><${Notice} kind="error">${t("tokens.notAllowed")}<//><//>`;
+  if (!isAdmin(session)) return html`<${NotAllowed} title=${t("tokens.title")} session=${session} message=${t("tokens.notAllowed")} />`;
   const errors = failure instanceof ApiError && failure.status === 422 ? failure.errors : [];
   const create = async (event) => {
     event.preventDefault();

@@ -3,7 +3,7 @@
 import { html, useState } from "../lib.js";
 import { t } from "../i18n.js";
 import { get, request, ApiError } from "../api.js";
-import { Page, Loading, ErrorMessage, TableWrap, useAsync, Field, Notice, useConfirm, errorsAt, ErrorSummary } from "../components.js";
+import { Page, Loading, ErrorMessage, TableWrap, useAsync, Field, Notice, useConfirm, errorsAt, ErrorSummary, NotAllowed } from "../components.js";
 import { dateTime } from "../format.js";
 import { isAdmin } from "../session.js";
 import { HistoryPanel } from "../history.js";
@@ -56,7 +56,7 @@ export function Users({ session }) {
   const [failure, setFailure] = useState(null);
   const [shown, setShown] = useState(null);
   const [dialog, ask] = useConfirm();
-  if (!isAdmin(session)) return html`<${Page} title=${t("users.title")}><${Notice} kind="error">${t("users.notAllowed")}<//><//>`;
+  if (!isAdmin(session)) return html`<${NotAllowed} title=${t("users.title")} session=${session} message=${t("users.notAllowed")} />`;
   const change = async (user, body, question) => {
     if (question && !(await ask(question, t("action.confirm")))) return;
     setFailure(null);
