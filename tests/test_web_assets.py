@@ -67,6 +67,9 @@ def test_every_page_is_the_shell_under_a_strict_policy(anonymous, path):
     # No inline script: every <script> has a src.
     assert all("src=" in tag for tag in re.findall(r"<script[^>]*>", page))
     assert "style=" not in page
+    # The app's own icon, so a browser's request for /favicon.ico (a 404 on every visit) is not made.
+    (icon,) = re.findall(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', page)
+    assert anonymous.get(icon).status_code == 200
 
 
 def test_a_path_that_is_no_page_stays_a_404(anonymous):

@@ -1,6 +1,6 @@
 // Small building blocks every page uses.
 import { html, useEffect, useRef, useState, useCallback } from "./lib.js";
-import { t } from "./i18n.js";
+import { t, tn } from "./i18n.js";
 import { ApiError, NetworkError } from "./api.js";
 import { routeUrl } from "./router.js";
 
@@ -154,7 +154,7 @@ export function Field({ id, label, hint, messages, children, required }) {
 export function ErrorSummary({ errors, fieldFor, summaryRef }) {
   if (!errors || !errors.length) return null;
   return html`<div class="notice notice-error error-summary" role="alert" tabindex="-1" ref=${summaryRef} data-keep-focus>
-    <p class="notice-title">${t("form.errorsTitle", { count: errors.length })}</p>
+    <p class="notice-title">${tn("form.errorsTitle", errors.length)}</p>
     <ul>
       ${errors.map((e) => {
         const target = fieldFor ? fieldFor(e.pointer) : null;

@@ -1,7 +1,7 @@
 // One project: what it is, where and for whom, its money (budget lines original and revised, transactions,
 // budget against actual by year) and the history of its changes.
 import { html, useState } from "../lib.js";
-import { t, formatCount } from "../i18n.js";
+import { t, tn } from "../i18n.js";
 import { get, getAll, request, ApiError } from "../api.js";
 import { Page, Loading, ErrorMessage, TableWrap, useAsync, Facts, Badge, useConfirm, Notice } from "../components.js";
 import { BarChart, loadECharts } from "../charts.js";
@@ -48,7 +48,7 @@ function Overview({ project }) {
     [t("project.version"), String(project.version)],
     [t("project.updated"), dateTime(project.updated_at)],
     [t("project.source"), text(project.source)],
-    project.judgement ? [t("project.judgement"), `${project.judgement} (${(project.judged_fields || []).join(", ")})`] : null,
+    project.judgement ? [t("project.judgement"), project.judgement] : null,  // it names its fields itself
   ]} />
   ${project.description ? html`<p class="description">${project.description}</p>` : null}`;
 }
@@ -172,7 +172,7 @@ function BudgetLines({ code, lines, names, session, reload, ask, setError }) {
       <th scope="col">${t("line.period")}</th><th scope="col">${t("line.type")}</th><th scope="col">${t("line.status")}</th>
       <th scope="col">${t("line.current")}</th><th scope="col">${t("line.donor")}</th><th scope="col" class="num">${t("line.amount")}</th>
       <th scope="col">${t("line.currency")}</th><th scope="col" class="num">${t("line.rate")}</th><th scope="col" class="num">${t("line.usd")}</th>
-      ${editing ? html`<th scope="col">${t("list.actions")}</th>` : null}
+      ${editing ? html`<th scope="col" class="actions">${t("list.actions")}</th>` : null}
     </tr></thead>
     <tbody>${lines.length ? lines.map((l) => html`<tr data-id=${l.id} class=${l.current ? "" : "superseded"}>
       <td>${l.period_start} – ${l.period_end}</td><td>${t(`budgetType.${l.type}`)}</td><td>${t(`budgetStatus.${l.status}`)}</td>
@@ -190,7 +190,7 @@ function Transactions({ code, transactions, session, reload, ask, setError }) {
       <th scope="col">${t("transaction.reference")}</th><th scope="col">${t("transaction.type")}</th><th scope="col">${t("transaction.date")}</th>
       <th scope="col" class="num">${t("line.amount")}</th><th scope="col">${t("line.currency")}</th><th scope="col" class="num">${t("line.usd")}</th>
       <th scope="col">${t("transaction.provider")}</th><th scope="col">${t("transaction.receiver")}</th><th scope="col">${t("transaction.description")}</th>
-      ${editing ? html`<th scope="col">${t("list.actions")}</th>` : null}
+      ${editing ? html`<th scope="col" class="actions">${t("list.actions")}</th>` : null}
     </tr></thead>
     <tbody>${transactions.length ? transactions.map((x) => html`<tr data-id=${x.id}>
       <td>${x.reference}</td><td>${t(`transactionType.${x.type}`)}</td><td>${x.date}</td>
@@ -231,7 +231,7 @@ export function ProjectPage({ code, session }) {
     <${Section} id="finance" title=${t("project.finance")}><${FinanceByYear} finance=${finance} /><//>
     <${Section} id="budget-lines" title=${t("project.budgetLines")}
         actions=${can("create", session) ? html`<a class="button" href=${`/projects/${enc(code)}/budget-lines/new`}>${t("action.addLine")}</a>` : null}>
-      <p class="hint">${t("project.linesHint", { count: formatCount(lines.length) })}</p>
+      <p class="hint">${tn("project.linesHint", lines.length)}</p>
       <${BudgetLines} code=${code} lines=${lines} names=${organisationNames(project, finance)} session=${session} reload=${reload} ask=${ask} setError=${setActionError} />
     <//>
     <${Section} id="transactions" title=${t("project.transactions")}
