@@ -86,3 +86,14 @@ def test_budget_lines_list_is_ordered_by_period(client, project):
     add_line(client, period_start="2003-01-01", period_end="2003-12-31")
     lines = client.get("/api/v1/projects/P-1/budget-lines").json
     assert [line["period_start"] for line in lines] == ["2003-01-01", "2005-01-01"]
+
+
+@pytest.mark.parametrize("amount, says", [
+    ("-500", "without a sign"), ("1,000.50", "without thousands separators"),
+    ("1e5", "without sign, exponent or spaces"), ("-1,000", "without sign, exponent or spaces")])
+def test_an_amount_typed_with_a_usual_slip_is_told_what_it_is(client, amount, says):
+    create_project(client)
+    response = client.post("/api/v1/projects/P-1/budget-lines", json=line_body(amount=amount))
+    assert response.status_code == 422 and pointers(response) == {"/amount"}
+    (message,) = [e["message"] for e in response.json["errors"]]
+    assert message.startswith("Must be a decimal string") and says in message, message

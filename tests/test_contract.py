@@ -535,3 +535,12 @@ def test_links_lead_from_what_an_answer_names_to_the_operations_on_it(spec, clie
     followed = client.patch(f"/api/v1/projects/{answer.json['code']}", json={"title": "Followed"},
                             headers={"If-Match": answer.headers["ETag"]})
     assert followed.status_code == 200, followed.json
+
+
+@pytest.mark.parametrize("text, says", [("12.345", "at most 2 digits after the point"), ("12.3٣٣", "at most 15 digits"),
+                                        ("-12.5", "without a sign"), ("1,250.00", "without thousands separators")])
+def test_a_decimal_off_the_pattern_by_a_usual_slip_is_told_which(text, says):
+    with pytest.raises(ValidationError) as refused:
+        DecimalString(2).deserialize(text)
+    (message,) = refused.value.messages
+    assert message.startswith("Must be a decimal string") and says in message, message

@@ -119,6 +119,12 @@ class DecimalString(fields.Field):
         "type": "Must be a decimal string, for example \"1250.00\".",
         "pattern": "Must be a decimal string of at most {digits} digits before the point and {places} after it, "
                    "without sign, exponent or spaces (for example \"1250.00\").",
+        # The usual slips, named (a person typing an amount, a spreadsheet's formatting): still "a decimal string".
+        "negative": "Must be a decimal string without a sign: a negative value is not accepted here (for example "
+                    "\"500.00\").",
+        "separator": "Must be a decimal string without thousands separators, with a point before the decimals "
+                     "(for example \"1000.50\").",
+        "places": "Must be a decimal string with at most {places} digits after the point (for example \"1250.00\").",
         "range": "Must be {range}.",
     }
 
@@ -141,11 +147,23 @@ class DecimalString(fields.Field):
         high = f"less than {self.high}" if self.high_exclusive else f"at most {self.high}"
         return f"{low} and {high}"
 
+    def _slip(self, value: str) -> str:
+        """Which message a value off the pattern gets: a usual slip by name when it is the only thing wrong."""
+        if value.startswith("-") and self.regex.match(value[1:]):
+            return "negative"
+        if "," in value and self.regex.match(value.replace(",", "")):
+            return "separator"
+        whole, point, fraction = value.partition(".")
+        digits_after = fraction.isascii() and fraction.isdigit()
+        if point and digits_after and len(fraction) > self.places and self.regex.match(whole):
+            return "places"
+        return "pattern"
+
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
             raise self.make_error("type")
         if not self.regex.match(value):
-            raise self.make_error("pattern", digits=self.digits, places=self.places)
+            raise self.make_error(self._slip(value), digits=self.digits, places=self.places)
         number = Decimal(value)  # bounded digits: exact, and far inside the decimal context
         too_low = number <= self.low if self.low_exclusive else number < self.low
         too_high = self.high is not None and (number >= self.high if self.high_exclusive else number > self.high)
