@@ -64,8 +64,8 @@ def test_an_amount_without_rate_takes_the_latest_rate_of_at_most_31_days_and_nam
     refused = transaction(client, reference="T-4", date="2003-02-16")
     assert refused.status_code == 422 and pointers(refused) == {"/fx_rate"}
     assert refused.json["errors"][0]["message"] == (
-        "No EUR rate in force on 2003-02-16 (none published in the 31 days before it): load one with "
-        "`flask rates load`, or state fx_rate.")
+        "No EUR rate in force on 2003-02-16 (none published in the 31 days before it): state fx_rate (the rate "
+        "used), or ask an administrator to load the rate (Exchange rates, or POST /api/v1/exchange-rates).")
     assert transaction(client, reference="T-5", date="2002-12-31").status_code == 422  # before any rate
     assert [t["reference"] for t in client.get("/api/v1/projects/P-1/transactions").json] == ["T-1", "T-2", "T-3"]
 

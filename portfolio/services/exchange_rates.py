@@ -66,9 +66,12 @@ def price(record: dict, *, lookup: bool, default_value_date: date, prefix: str =
         if lookup:
             rate = (book.in_force if book else in_force)(record["currency"], record["fx_value_date"])
             if rate is None:
+                # Said to whoever entered the amount (a programme manager in the web app, a script): loading a
+                # rate is an administrator's task.
                 return [field_error(f"{prefix}/fx_rate", f"No {record['currency']} rate in force on "
                                     f"{record['fx_value_date']} (none published in the {max_age().days} days before "
-                                    "it): load one with `flask rates load`, or state fx_rate.")]
+                                    "it): state fx_rate (the rate used), or ask an administrator to load the rate "
+                                    "(Exchange rates, or POST /api/v1/exchange-rates).")]
             record.update(fx_rate=rate.usd_per_unit, fx_rate_id=rate.id)
         record["usd_amount"] = convert_to_usd(record["amount"], record["fx_rate"])
     if record["usd_amount"] > MAX_USD:
