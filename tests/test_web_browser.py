@@ -385,7 +385,8 @@ def test_filter_search_sort_and_page_then_reload_to_the_same_view(demo, pages):
 
 def test_create_with_shares_summing_to_90_shows_the_error_at_the_shares_then_saves(people, pages):
     page = pages()
-    sign_in(page, "eli", next_path="/projects/new")
+    sign_in(page, "eli", next_path="/projects")
+    page.locator("main a[href='/projects/new']").click()
     page.locator("#code").fill("WEB-2004-001")
     page.locator("#title").fill("Border management training")
     page.locator("#region").select_option("europe")
@@ -413,6 +414,9 @@ def test_create_with_shares_summing_to_90_shows_the_error_at_the_shares_then_sav
     shares = _table_rows(page, "[data-table=priorities]")
     assert [(r["key"], r["cells"][1]) for r in shares] == [("irregular-migration", "70.00 %"),
                                                           ("harmonization", "30.00 %")]
+    # The saved project took the form's place in the history: Back is the list, not a blank form.
+    page.go_back()
+    page.wait_for_url(re.compile(r"/projects$"))
     assert_clean(page)
 
 

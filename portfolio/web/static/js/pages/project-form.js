@@ -231,7 +231,9 @@ export function ProjectForm({ code, session }) {
   });
   const submit = async (event) => {
     const answer = await editor.submit(event);
-    if (answer) navigate(`/projects/${enc(editing ? code : editor.values.code.trim())}`, { force: true });
+    // The saved project replaces the form in the history: Back goes where the person came from, not to a form
+    // already saved (a blank one, after a create).
+    if (answer && navigate(`/projects/${enc(editing ? code : editor.values.code.trim())}`, { force: true, replace: true })) window.scrollTo(0, 0);
   };
   const title = editing ? t("form.editProject", { code }) : t("form.newProject");
   if (!can(editing ? "edit" : "create", session)) {
