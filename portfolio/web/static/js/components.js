@@ -164,9 +164,12 @@ export function ErrorSummary({ errors, fieldFor, summaryRef }) {
   </div>`;
 }
 
+// First and Last only lead somewhere when there is a page before or after this one (the API sends both links on
+// every page: on the only page they are this page).
 export function Pager({ label, links, onGo }) {
+  const leads = (rel) => links[rel] && (rel === "first" ? links.prev : rel === "last" ? links.next : true);
   const button = (rel, text) =>
-    links[rel]
+    leads(rel)
       ? html`<a class="button" href=${links[rel]} rel=${rel === "next" || rel === "prev" ? rel : undefined} onClick=${(e) => { if (onGo) { e.preventDefault(); onGo(links[rel]); } }}>${text}</a>`
       : html`<span class="button" aria-disabled="true">${text}</span>`;
   return html`<nav class="pager" aria-label=${label}>
