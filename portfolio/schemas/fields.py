@@ -57,7 +57,7 @@ def fullmatch(pattern: str, error: str) -> validate.Regexp:
 
 
 def _not_blank(value: str) -> str:
-    if isinstance(value, str) and value and value.isspace():
+    if isinstance(value, str) and value.isspace():  # "" is not isspace(): the length rule speaks for it
         raise ValidationError("Must not be blank: give at least one character that is not a space.")
     return value
 

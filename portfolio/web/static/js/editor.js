@@ -106,17 +106,18 @@ export function ConflictPanel({ editor, labels, show }) {
   }, [conflict]);
   if (!conflict) return null;
   const theirs = conflict.theirs;
-  const names = Object.keys(labels).filter((n) => !same(base[n], theirs[n]) || !same(base[n], values[n]));
+  const theirsChanged = (n) => !same(base[n], theirs[n]);
+  const names = Object.keys(labels).filter((n) => theirsChanged(n) || !same(base[n], values[n]));
   const render = (v) => (show ? show(v) : v === null || v === undefined || v === "" ? t("value.none") : Array.isArray(v) ? v.join(", ") : String(v));
   return html`<div class="notice notice-warning conflict" role="alert" tabindex="-1" data-testid="conflict" ref=${box}>
     <p class="notice-title">${t("conflict.title")}</p>
-    ${names.some((n) => !same(base[n], theirs[n])) ? null : html`<p data-testid="conflict-elsewhere">${t("conflict.elsewhere")}</p>`}
+    ${names.some(theirsChanged) ? null : html`<p data-testid="conflict-elsewhere">${t("conflict.elsewhere")}</p>`}
     <p>${t("conflict.explain")}</p>
     <${TableWrap} label=${t("conflict.table")}>
       <table class="figures conflict-table">
         <thead><tr><th scope="col">${t("conflict.field")}</th><th scope="col">${t("conflict.loaded")}</th><th scope="col">${t("conflict.theirs")}</th><th scope="col">${t("conflict.mine")}</th></tr></thead>
         <tbody>${names.map((n) => {
-          const theyChanged = !same(base[n], theirs[n]);
+          const theyChanged = theirsChanged(n);
           const iChanged = !same(base[n], values[n]);
           return html`<tr data-field=${n} class=${theyChanged && iChanged ? "both" : ""}>
             <th scope="row">${labels[n]}${theyChanged && iChanged ? html` <span class="badge badge-warning">${t("conflict.both")}</span>` : null}</th>

@@ -37,10 +37,13 @@ export function navigate(url, { replace = false, force = false } = {}) {
   if (force) dirtyForms = 0;
   const target = new URL(url, location.origin);
   const next = target.pathname + target.search + target.hash;
+  // Another page starts at the top, whether it is pushed or replaces this one (a saved form, the sign-in); the same
+  // page with other parameters (a filter chosen) stays where the person is.
+  const newPage = target.pathname !== location.pathname;
   if (replace) history.replaceState(null, "", next);
   else if (next !== location.pathname + location.search + location.hash) history.pushState(null, "", next);
   notify();
-  if (!replace) window.scrollTo(0, 0);
+  if (!replace || newPage) window.scrollTo(0, 0);
   return true;
 }
 

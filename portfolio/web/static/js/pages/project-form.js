@@ -233,7 +233,7 @@ export function ProjectForm({ code, session }) {
     const answer = await editor.submit(event);
     // The saved project replaces the form in the history: Back goes where the person came from, not to a form
     // already saved (a blank one, after a create).
-    if (answer && navigate(`/projects/${enc(editing ? code : editor.values.code.trim())}`, { force: true, replace: true })) window.scrollTo(0, 0);
+    if (answer) navigate(`/projects/${enc(editing ? code : editor.values.code.trim())}`, { force: true, replace: true });
   };
   const title = editing ? t("form.editProject", { code }) : t("form.newProject");
   if (!can(editing ? "edit" : "create", session)) {

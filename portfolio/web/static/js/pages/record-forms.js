@@ -68,7 +68,7 @@ function RecordForm({ code, id, session, kind }) {
   const back = `/projects/${enc(code)}#${collection}`;
   const submit = async (event) => {
     const answer = await editor.submit(event);
-    if (answer && navigate(back, { force: true, replace: true })) window.scrollTo(0, 0);  // Back: not the saved form
+    if (answer) navigate(back, { force: true, replace: true });  // Back: not the saved form
   };
   if (!can(editing ? "edit" : "create", session)) return html`<${NotAllowed} title=${title} session=${session} message=${t("form.notAllowed")} />`;
   if (editor.loading) return html`<${Page} title=${title}><${Loading} /><//>`;
